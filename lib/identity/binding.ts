@@ -270,9 +270,13 @@ const createdServiceAccounts = new WeakMap<Chart, ApiObject[]>();
 
 /**
  * Makes the ServiceAccounts that bindings create appear in name order, not
- * declaration order (invariant 10): when the chart validates, just before
- * synthesis, each depends on the one before it by name, and cdk8s writes
- * objects in dependency order.
+ * declaration order (invariant 10). The chart's first binding adds an empty
+ * construct next to itself; when the chart validates, just before synthesis,
+ * it depends on every created ServiceAccount in name order, and cdk8s writes
+ * objects in dependency order: the ServiceAccounts come out as one sorted
+ * block in the place of the first binding declared, whichever it is. One
+ * edge per ServiceAccount keeps cdk8s' dependency graph linear (a chain of
+ * ServiceAccounts made its cycle check quadratic).
  */
 function orderByName(chart: Chart, serviceAccount: ApiObject): void {
   let created = createdServiceAccounts.get(chart);
@@ -280,10 +284,11 @@ function orderByName(chart: Chart, serviceAccount: ApiObject): void {
     const list: ApiObject[] = [];
     created = list;
     createdServiceAccounts.set(chart, list);
-    chart.node.addValidation({
+    const anchor = new Construct(chart, 'MeshServiceAccountOrder');
+    anchor.node.addValidation({
       validate: () => {
         const sorted = [...list].sort((a, b) => compareStrings(`${a.metadata.namespace}/${a.name}`, `${b.metadata.namespace}/${b.name}`));
-        sorted.forEach((sa, i) => i > 0 && sa.node.addDependency(sorted[i - 1]));
+        sorted.forEach((sa) => anchor.node.addDependency(sa));
         return [];
       },
     });

@@ -136,6 +136,28 @@ describe('AzurePlan', () => {
     }
   });
 
+  test('bindings declared around other objects of their chart: their order still changes no byte', () => {
+    // binding, endpoint, binding, binding in one chart; only the bindings swap places
+    const build = (declare: number[]) => (a: App) => {
+      const batch = new Chart(a, 'batch', { namespace: 'batch' });
+      const bindings: MeshIdentityBinding[] = [];
+      bindings[declare[0]] = binding(batch, declare[0]);
+      const ep = endpoint(batch);
+      for (const i of declare.slice(1)) bindings[i] = binding(batch, i);
+      for (const i of [0, 1, 2]) ep.grantInvoke(bindings[i]);
+    };
+    const a = plan(build([0, 1, 2]));
+    const kinds = synthApp(build([0, 1, 2])).manifests.map((m) => `${m.kind}/${m.metadata.name}`);
+    // the ServiceAccounts are one block in name order, in the place of the first binding declared
+    expect(kinds.filter((k) => k.startsWith('ServiceAccount/'))).toEqual(['ServiceAccount/scorer-0', 'ServiceAccount/scorer-1', 'ServiceAccount/scorer-2']);
+    expect(kinds.slice(0, 3)).toEqual(['ServiceAccount/scorer-0', 'ServiceAccount/scorer-1', 'ServiceAccount/scorer-2']);
+    for (const order of [[2, 1, 0], [1, 0, 2], [2, 0, 1]]) {
+      const b = plan(build(order));
+      expect(b.yaml).toBe(a.yaml);
+      expect(b.json).toBe(a.json);
+    }
+  });
+
   test('granting twice yields one rule and one assignment', () => {
     const once = plan(app([0, 1, 2]));
     const twice = plan(app([0, 1, 2], true));
