@@ -59,17 +59,24 @@ export function compareStrings(a: string, b: string): number {
 
 /** Sorts strings by code unit, so output never depends on the locale. */
 export function sortStrings(values: Iterable<string>): string[] {
-  return [...values].sort(compareStrings);
+  // the default sort of strings compares UTF-16 code units: the order of compareStrings, without a callback per comparison
+  return Array.from(values).sort();
 }
 
 /** Stable JSON with object keys sorted: a canonical key for deduplication and ordering. */
 export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = sortStrings(Object.keys(value as object))
-      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`);
-    return `{${entries.join(',')}}`;
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value);
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? ',' : '') + (canonicalJson(value[i]) ?? '');
+    return `${out}]`;
   }
-  return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  let out = '{';
+  for (const key of Object.keys(record).sort()) {
+    const v = record[key];
+    if (v === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
