@@ -189,15 +189,17 @@ export class Caller {
    * `requestPrincipals` scoped to the issuers that share it.
    */
   public toRules(ctx: CallerRenderContext): AuthorizationPolicySpecRules[] {
+    const issuers = ctx.tenant.issuers;
     const byCondition = new Map<string, { condition: Condition; issuers: string[] }>();
-    for (const issuer of ctx.tenant.issuers) {
+    for (const issuer of issuers) {
       const own = this.condition(issuer, ctx);
       const condition = !own.principals && ctx.edgePrincipals?.length ? { ...own, principals: [...ctx.edgePrincipals] } : own;
       if (this.kind !== CallerKind.ANY_AUTHENTICATED && !condition.principals?.length && condition.when.length === 0) {
         // every kind but anyAuthenticated narrows who gets in; never render a token-only rule by accident
         throw new Error(`caller ${this.key} rendered a rule without principals or conditions`);
       }
-      const key = canonicalJson(condition);
+      // with one issuer there is nothing to merge: no key needed
+      const key = issuers.length === 1 ? '' : canonicalJson(condition);
       const entry = byCondition.get(key) ?? { condition, issuers: [] };
       entry.issuers.push(`${issuer.issuer}/*`);
       byCondition.set(key, entry);

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Problem, problem } from '../errors';
-import { compareStrings, isDnsSubdomain } from '../util/names';
+import { isDnsSubdomain } from '../util/names';
 import { DEFAULT_BURST_MULTIPLIER, controllerPrincipal, edgeOptionProblems, maxBodyMebibytes, readTimeoutSeconds } from './common';
 import { BrowserSignInOptions, bindSignIn } from './sign-in';
 import { BoundEdge, EdgeBindContext, EdgeController, EdgeOptions } from './types';
@@ -81,11 +81,11 @@ export class IngressNginxEdge {
     }
     if (o.sourceRanges?.length) annotations[`${PREFIX}whitelist-source-range`] = o.sourceRanges.join(',');
     // the sign-in proxy's own paths get the same TLS, redirect, limits and source ranges (minus external auth)
-    const signIn = o.browserSignIn ? bindSignIn(o.browserSignIn, ctx, o.host, tls?.secretName, className, sorted({ ...annotations, [`${PREFIX}backend-protocol`]: 'HTTP' })) : undefined;
+    const signIn = o.browserSignIn ? bindSignIn(o.browserSignIn, ctx, o.host, tls?.secretName, className, { ...annotations, [`${PREFIX}backend-protocol`]: 'HTTP' }) : undefined;
     Object.assign(annotations, signIn?.annotations ?? {});
 
     const ingress = new k8s.KubeIngress(ctx.scope, 'Ingress', {
-      metadata: { namespace: ctx.namespace, labels: { ...ctx.labels }, annotations: sorted(annotations) },
+      metadata: { namespace: ctx.namespace, labels: { ...ctx.labels }, annotations },
       spec: {
         ingressClassName: className,
         tls: tls ? [{ hosts: [o.host], secretName: tls.secretName }] : [],
@@ -115,8 +115,4 @@ export class IngressNginxEdge {
       ],
     };
   }
-}
-
-function sorted(record: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => compareStrings(a, b)));
 }

@@ -139,6 +139,7 @@ export class EntraTenant {
   /** The cloud. */
   public readonly cloud: EntraCloud;
   private readonly rawTenantId: unknown;
+  private issuerList?: readonly TokenIssuer[];
 
   constructor(props: EntraTenantProps) {
     this.rawTenantId = props.tenantId;
@@ -167,28 +168,25 @@ export class EntraTenant {
     return `https://${this.cloud.loginHost}/${this.tenantId}/discovery/v2.0/keys`;
   }
 
-  /** The accepted issuers, v1 before v2. */
-  public get issuers(): TokenIssuer[] {
-    const out: TokenIssuer[] = [];
-    if (this.tokenVersion === TokenVersion.V1 || this.tokenVersion === TokenVersion.BOTH) {
-      out.push({
-        version: TokenVersion.V1,
+  /** The accepted issuers, v1 before v2 (computed once: the tenant is immutable). */
+  public get issuers(): readonly TokenIssuer[] {
+    this.issuerList ??= Object.freeze([
+      ...(this.tokenVersion === TokenVersion.V1 || this.tokenVersion === TokenVersion.BOTH ? [Object.freeze({
+        version: TokenVersion.V1 as const,
         issuer: this.v1Issuer,
         jwksUri: this.v1JwksUri,
         clientAppClaim: 'appid',
         clientAppAttribute: 'request.auth.claims[appid]',
-      });
-    }
-    if (this.tokenVersion === TokenVersion.V2 || this.tokenVersion === TokenVersion.BOTH) {
-      out.push({
-        version: TokenVersion.V2,
+      })] : []),
+      ...(this.tokenVersion === TokenVersion.V2 || this.tokenVersion === TokenVersion.BOTH ? [Object.freeze({
+        version: TokenVersion.V2 as const,
         issuer: this.v2Issuer,
         jwksUri: this.v2JwksUri,
         clientAppClaim: 'azp',
         clientAppAttribute: 'request.auth.presenter',
-      });
-    }
-    return out;
+      })] : []),
+    ]);
+    return this.issuerList;
   }
 
   /** Problems with this declaration (empty when valid); fields are relative to the tenant. */
