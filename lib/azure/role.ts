@@ -79,6 +79,9 @@ export class AzureRole {
     private readonly custom: CustomRoleDefinition | undefined,
   ) {}
 
+  /** The custom role's GUID per subscription, computed once. */
+  private readonly customGuids = new Map<string, string>();
+
   /** True for the library's custom role (its definition is part of the plan). */
   public get isCustom(): boolean {
     return this.custom !== undefined;
@@ -92,7 +95,13 @@ export class AzureRole {
   /** The role definition GUID in a subscription. */
   public guid(subscriptionId: string): string {
     if (this.fixedGuid !== undefined) return this.fixedGuid.toLowerCase();
-    return uuidv5(`role-definition/${this.custom!.roleName}/${subscriptionId.toLowerCase()}`, MESH_UUID_NAMESPACE);
+    const subscription = subscriptionId.toLowerCase();
+    let guid = this.customGuids.get(subscription);
+    if (guid === undefined) {
+      guid = uuidv5(`role-definition/${this.custom!.roleName}/${subscription}`, MESH_UUID_NAMESPACE);
+      this.customGuids.set(subscription, guid);
+    }
+    return guid;
   }
 
   /** The full role definition id, as role assignments need it. */

@@ -1,8 +1,6 @@
-import { ApiObject } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Problem, problem } from '../errors';
 import { isDnsSubdomain } from '../util/names';
-import { DEFAULT_BURST_MULTIPLIER, controllerPrincipal, edgeOptionProblems, maxBodyMebibytes, readTimeoutSeconds } from './common';
+import { DEFAULT_BURST_MULTIPLIER, controllerPrincipal, edgeOptionProblems, ingressObject, maxBodyMebibytes, readTimeoutSeconds } from './common';
 import { BrowserSignInOptions, bindSignIn } from './sign-in';
 import { BoundEdge, EdgeBindContext, EdgeController, EdgeOptions } from './types';
 
@@ -84,7 +82,7 @@ export class IngressNginxEdge {
     const signIn = o.browserSignIn ? bindSignIn(o.browserSignIn, ctx, o.host, tls?.secretName, className, { ...annotations, [`${PREFIX}backend-protocol`]: 'HTTP' }) : undefined;
     Object.assign(annotations, signIn?.annotations ?? {});
 
-    const ingress = new k8s.KubeIngress(ctx.scope, 'Ingress', {
+    const ingress = ingressObject(ctx.scope, 'Ingress', {
       metadata: { namespace: ctx.namespace, labels: { ...ctx.labels }, annotations },
       spec: {
         ingressClassName: className,
@@ -105,7 +103,7 @@ export class IngressNginxEdge {
       host: o.host,
       uniquenessKey: `ingress-nginx/class:${className}`,
       meshPrincipals: [controllerPrincipal(controller)],
-      apiObjects: [ingress as ApiObject, ...(signIn?.apiObjects ?? [])],
+      apiObjects: [ingress, ...(signIn?.apiObjects ?? [])],
       problems: (): Problem[] => [
         ...edgeOptionProblems(o),
         ...(tls ? tls.problems() : []),

@@ -1,9 +1,9 @@
 import * as kplus from 'cdk8s-plus-28';
-import { k8s } from 'cdk8s-plus-28';
 import { ApiObject, Size } from 'cdk8s';
 import { Problem, problem } from '../errors';
 import { MeshIdentityBinding } from '../identity/binding';
 import { isDnsSubdomain } from '../util/names';
+import { ingressObject } from './common';
 import { EdgeBindContext } from './types';
 
 /** The oauth2-proxy image used by default. */
@@ -107,7 +107,7 @@ export function bindSignIn(
   if (b instanceof MeshIdentityBinding) b.applyTo(deployment);
   const service = deployment.exposeViaService({ ports: [{ name: 'http', port: PORT, targetPort: PORT }] });
   // the proxy's own paths (/oauth2/start, /oauth2/callback) on the same host, without external auth
-  const ingress = new k8s.KubeIngress(ctx.scope, 'SignInIngress', {
+  const ingress = ingressObject(ctx.scope, 'SignInIngress', {
     metadata: {
       namespace: ctx.namespace,
       labels: { ...ctx.labels },
