@@ -60,7 +60,8 @@ export function compareStrings(a: string, b: string): number {
 /** Sorts strings by code unit, so output never depends on the locale. */
 export function sortStrings(values: Iterable<string>): string[] {
   // the default sort of strings compares UTF-16 code units: the order of compareStrings, without a callback per comparison
-  return Array.from(values).sort();
+  const out = Array.isArray(values) ? values.slice() : Array.from(values);
+  return out.length > 1 ? out.sort() : out;
 }
 
 /** Stable JSON with object keys sorted: a canonical key for deduplication and ordering. */
