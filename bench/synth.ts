@@ -22,7 +22,20 @@ import type * as Library from '../lib';
  * builds first (users load compiled JS from the package, whatever runs their
  * app). `BENCH_SOURCE=1` measures the TypeScript sources through tsx instead.
  */
-const lib: typeof Library = require(process.env.BENCH_SOURCE ? '../lib' : '../build/lib');
+/** `build/lib`, refusing a build older than any source file (run `npm run bench`, which builds first). */
+function compiledLibrary(): string {
+  const root = path.join(__dirname, '..');
+  const index = path.join(root, 'build', 'lib', 'index.js');
+  const built = fs.existsSync(index) ? fs.statSync(index).mtimeMs : -1;
+  const stale = (dir: string): boolean => fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory()
+    ? stale(path.join(dir, e.name))
+    : e.name.endsWith('.ts') && fs.statSync(path.join(dir, e.name)).mtimeMs > built);
+  if (stale(path.join(root, 'lib'))) throw new Error('build/lib is missing or older than lib/: run `npm run bench` (it builds first), or set BENCH_SOURCE=1');
+  return path.join(root, 'build', 'lib');
+}
+
+const FROM_SOURCE = process.env.BENCH_SOURCE === '1' || process.env.BENCH_SOURCE === 'true';
+const lib: typeof Library = require(FROM_SOURCE ? '../lib' : compiledLibrary());
 const { AzureScope, Caller, Edge, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, SecureMlEndpoint, TlsCertificate } = lib;
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -166,7 +179,7 @@ function main(): void {
   fs.writeFileSync(out, [
     '# Synth benchmark',
     '',
-    `Measured with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.env.BENCH_SOURCE ? 'the TypeScript sources through tsx' : 'the compiled library (build/lib, as the package ships)'}, ${ITERATIONS} iterations after a warm-up (medians), garbage collected before each timed section.`,
+    `Measured with \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${FROM_SOURCE ? 'the TypeScript sources through tsx' : 'the compiled library (build/lib, as the package ships)'}, ${ITERATIONS} iterations after a warm-up (medians), garbage collected before each timed section.`,
     'Each iteration times ours and the baseline back to back, alternating which goes first; "paired" is the median of the per-iteration ratios, which a slow spell of this shared machine moves less than a ratio of medians. The printed ratio is the paired one.',
     'Each endpoint: 5 callers, an ingress-nginx edge with TLS and a rate limit, a workload-identity binding granted invoke, a blue/green split; all in one chart, one namespace per endpoint.',
     'Note: cdk8s validates the whole app once per chart in `chart.toJson()`, so an app split into very many charts costs O(charts x constructs) in cdk8s itself.',

@@ -268,15 +268,20 @@ export function defaultCredentialName(namespace: string, serviceAccount: string)
 /** ServiceAccounts created by bindings, per chart. */
 const createdServiceAccounts = new WeakMap<Chart, ApiObject[]>();
 
+/** Id of the construct that orders a chart's created ServiceAccounts; not one a user would pick. */
+const SERVICE_ACCOUNT_ORDER_ID = 'cdk8s-azureml-mesh.ServiceAccountOrder';
+
 /**
  * Makes the ServiceAccounts that bindings create appear in name order, not
  * declaration order (invariant 10). The chart's first binding adds an empty
- * construct next to itself; when the chart validates, just before synthesis,
- * it depends on every created ServiceAccount in name order, and cdk8s writes
- * objects in dependency order: the ServiceAccounts come out as one sorted
- * block in the place of the first binding declared, whichever it is. One
- * edge per ServiceAccount keeps cdk8s' dependency graph linear (a chain of
- * ServiceAccounts made its cycle check quadratic).
+ * construct to the chart, after the chart's children so far; when the chart
+ * validates, just before synthesis, that construct depends on every created
+ * ServiceAccount in name order (replacing what an earlier synthesis set), and
+ * cdk8s writes objects in dependency order: the ServiceAccounts come out as
+ * one sorted block in the place of the chart child that holds the first
+ * binding declared, whichever binding that is. One edge per ServiceAccount
+ * keeps cdk8s' dependency graph linear (a chain of ServiceAccounts made its
+ * cycle check quadratic).
  */
 function orderByName(chart: Chart, serviceAccount: ApiObject): void {
   let created = createdServiceAccounts.get(chart);
@@ -284,11 +289,13 @@ function orderByName(chart: Chart, serviceAccount: ApiObject): void {
     const list: ApiObject[] = [];
     created = list;
     createdServiceAccounts.set(chart, list);
-    const anchor = new Construct(chart, 'MeshServiceAccountOrder');
+    const anchor = new Construct(chart, SERVICE_ACCOUNT_ORDER_ID);
     anchor.node.addValidation({
       validate: () => {
         const sorted = [...list].sort((a, b) => compareStrings(`${a.metadata.namespace}/${a.name}`, `${b.metadata.namespace}/${b.name}`));
-        sorted.forEach((sa) => anchor.node.addDependency(sa));
+        // dependencies keep insertion order: start over, so a binding added after a synthesis still lands in its place
+        anchor.node.removeDependency(...list);
+        anchor.node.addDependency(...sorted);
         return [];
       },
     });

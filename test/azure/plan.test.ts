@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { App, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import {
   AZURE_PLAN_FILE,
   AzurePlan,
@@ -156,6 +157,33 @@ describe('AzurePlan', () => {
       expect(b.yaml).toBe(a.yaml);
       expect(b.json).toBe(a.json);
     }
+  });
+
+  test('a binding added after a first synthesis still lands in name order', () => {
+    const fresh = Testing.app();
+    const batch = new Chart(fresh, 'batch', { namespace: 'batch' });
+    for (const i of [0, 1, 2]) binding(batch, i);
+    const expected = fresh.synthYaml();
+
+    const again = Testing.app();
+    const chart = new Chart(again, 'batch', { namespace: 'batch' });
+    binding(chart, 1);
+    binding(chart, 2);
+    again.synthYaml();
+    binding(chart, 0);
+    expect(again.synthYaml()).toBe(expected);
+  });
+
+  test('a binding inside a construct of the user: its ServiceAccounts come after that construct\'s objects', () => {
+    const order = synthApp((a) => {
+      const chart = new Chart(a, 'batch', { namespace: 'batch' });
+      const group = new Construct(chart, 'Scorers');
+      new MeshIdentityBinding(group, 'Binding1', { identity: ManagedIdentity.existing(IDS[1]), oidcIssuerUrl: ISSUER, serviceAccountName: 'scorer-1' });
+      new ApiObject(group, 'Config', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'scorer-config' } });
+      binding(chart, 0);
+      new ApiObject(chart, 'Later', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'later' } });
+    }).manifests.map((m) => `${m.kind}/${m.metadata.name}`);
+    expect(order).toEqual(['ConfigMap/scorer-config', 'ServiceAccount/scorer-0', 'ServiceAccount/scorer-1', 'ConfigMap/later']);
   });
 
   test('granting twice yields one rule and one assignment', () => {
