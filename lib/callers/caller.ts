@@ -189,9 +189,9 @@ export class Caller {
    * `requestPrincipals` scoped to the issuers that share it.
    */
   public toRules(ctx: CallerRenderContext): AuthorizationPolicySpecRules[] {
-    const issuers = ctx.tenant.issuers;
+    const tenantIssuers = ctx.tenant.issuers;
     const byCondition = new Map<string, { condition: Condition; issuers: string[] }>();
-    for (const issuer of issuers) {
+    for (const issuer of tenantIssuers) {
       const own = this.condition(issuer, ctx);
       const condition = !own.principals && ctx.edgePrincipals?.length ? { ...own, principals: [...ctx.edgePrincipals] } : own;
       if (this.kind !== CallerKind.ANY_AUTHENTICATED && !condition.principals?.length && condition.when.length === 0) {
@@ -199,7 +199,7 @@ export class Caller {
         throw new Error(`caller ${this.key} rendered a rule without principals or conditions`);
       }
       // with one issuer there is nothing to merge: no key needed
-      const key = issuers.length === 1 ? '' : canonicalJson(condition);
+      const key = tenantIssuers.length === 1 ? '' : canonicalJson(condition);
       const entry = byCondition.get(key) ?? { condition, issuers: [] };
       entry.issuers.push(`${issuer.issuer}/*`);
       byCondition.set(key, entry);

@@ -170,22 +170,7 @@ export class EntraTenant {
 
   /** The accepted issuers, v1 before v2 (computed once: the tenant is immutable). */
   public get issuers(): readonly TokenIssuer[] {
-    this.issuerList ??= Object.freeze([
-      ...(this.tokenVersion === TokenVersion.V1 || this.tokenVersion === TokenVersion.BOTH ? [Object.freeze({
-        version: TokenVersion.V1 as const,
-        issuer: this.v1Issuer,
-        jwksUri: this.v1JwksUri,
-        clientAppClaim: 'appid',
-        clientAppAttribute: 'request.auth.claims[appid]',
-      })] : []),
-      ...(this.tokenVersion === TokenVersion.V2 || this.tokenVersion === TokenVersion.BOTH ? [Object.freeze({
-        version: TokenVersion.V2 as const,
-        issuer: this.v2Issuer,
-        jwksUri: this.v2JwksUri,
-        clientAppClaim: 'azp',
-        clientAppAttribute: 'request.auth.presenter',
-      })] : []),
-    ]);
+    this.issuerList ??= Object.freeze(this.buildIssuers().map((issuer) => Object.freeze(issuer)));
     return this.issuerList;
   }
 
@@ -206,6 +191,29 @@ export class EntraTenant {
       out.push(problem('tokenVersion', 'one of "v1", "v2", "both"', this.tokenVersion));
     }
     out.push(...this.cloud.problems());
+    return out;
+  }
+
+  private buildIssuers(): TokenIssuer[] {
+    const out: TokenIssuer[] = [];
+    if (this.tokenVersion === TokenVersion.V1 || this.tokenVersion === TokenVersion.BOTH) {
+      out.push({
+        version: TokenVersion.V1,
+        issuer: this.v1Issuer,
+        jwksUri: this.v1JwksUri,
+        clientAppClaim: 'appid',
+        clientAppAttribute: 'request.auth.claims[appid]',
+      });
+    }
+    if (this.tokenVersion === TokenVersion.V2 || this.tokenVersion === TokenVersion.BOTH) {
+      out.push({
+        version: TokenVersion.V2,
+        issuer: this.v2Issuer,
+        jwksUri: this.v2JwksUri,
+        clientAppClaim: 'azp',
+        clientAppAttribute: 'request.auth.presenter',
+      });
+    }
     return out;
   }
 }
