@@ -1,6 +1,6 @@
 /**
  * Regenerates the typed CRD classes in lib/imports/ from the official CRDs in
- * ../shared/schemas, keeping only the kinds and served versions this library
+ * schemas/ (vendored, see schemas/SOURCES.tsv), keeping only the kinds and served versions this library
  * emits (smaller generated code, faster synth). Runs offline.
  *
  *   npm run import:crds
@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 
 const root = path.resolve(__dirname, '..');
-const schemas = process.env.SCHEMAS_DIR ?? path.resolve(root, '..', 'shared', 'schemas');
+const schemas = process.env.SCHEMAS_DIR ?? path.resolve(root, 'schemas');
 const outDir = path.join(root, 'lib', 'imports');
 const tmpDir = path.join(root, '.cdk8s-import-tmp');
 
@@ -88,7 +88,7 @@ function dropSnippetFields(schema: any): void {
 
 function main(): void {
   if (!fs.existsSync(schemas)) {
-    throw new Error(`schemas not found at ${schemas}; put shared/schemas beside the repository or set SCHEMAS_DIR`);
+    throw new Error(`schemas not found at ${schemas}; run tsx scripts/schemas.ts --check, or set SCHEMAS_DIR`);
   }
   fs.rmSync(tmpDir, { recursive: true, force: true });
   fs.mkdirSync(tmpDir, { recursive: true });

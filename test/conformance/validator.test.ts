@@ -326,7 +326,7 @@ describe('ConformanceValidator rejects broken objects', () => {
     process.env.SCHEMAS_DIR = '/nonexistent/conformance-schemas';
     try {
       expect(() => ConformanceValidator.load()).toThrow(
-        /expected the directory \/nonexistent\/conformance-schemas\. shared\/schemas must sit beside the repository .*or SCHEMAS_DIR must point at it/,
+        /expected the directory \/nonexistent\/conformance-schemas\. the repository vendors them at .*schemas .*or SCHEMAS_DIR must point at them/,
       );
     } finally {
       if (saved === undefined) delete process.env.SCHEMAS_DIR;

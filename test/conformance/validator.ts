@@ -8,8 +8,8 @@
  *   const v = sharedValidator();
  *   expect(v.validateAll(objects)).toEqual([]);
  *
- * Schemas come from `shared/schemas` beside the repository (override with
- * the SCHEMAS_DIR environment variable).
+ * Schemas come from the repository's vendored `schemas/` (override with the
+ * SCHEMAS_DIR environment variable).
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -28,8 +28,8 @@ export interface Violation {
   message: string;
 }
 
-/** Default location: `<repo>/../shared/schemas`, i.e. /work/shared/schemas for the repo at /work/main. */
-export const DEFAULT_SCHEMAS_DIR = path.resolve(__dirname, '../../../shared/schemas');
+/** Default location: the repository's vendored `schemas/` (see schemas/SOURCES.tsv). */
+export const DEFAULT_SCHEMAS_DIR = path.resolve(__dirname, '../../schemas');
 
 export function resolveSchemasDir(explicit?: string): string {
   return path.resolve(explicit ?? process.env.SCHEMAS_DIR ?? DEFAULT_SCHEMAS_DIR);
@@ -73,14 +73,14 @@ export class ConformanceValidator {
 
   /**
    * Loads every schema family from `schemasDir` (default: SCHEMAS_DIR or
-   * shared/schemas beside the repository). Validators compile lazily.
+   * the repository's schemas/). Validators compile lazily.
    */
   static load(schemasDir?: string): ConformanceValidator {
     const dir = resolveSchemasDir(schemasDir);
     if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) {
       throw new Error(
         `Conformance schemas not found: expected the directory ${dir}. ` +
-          `shared/schemas must sit beside the repository (at ${DEFAULT_SCHEMAS_DIR}), or SCHEMAS_DIR must point at it.`,
+          `the repository vendors them at ${DEFAULT_SCHEMAS_DIR} (scripts/schemas.ts --check), or SCHEMAS_DIR must point at them.`,
       );
     }
     return new ConformanceValidator(SchemaRegistry.load(dir));
