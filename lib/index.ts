@@ -1,4 +1,5 @@
-export { MeshValidationError } from './errors';
+export { Diagnostics, DiagnosticSeverity, MeshValidationError, PRINT_WARNINGS_CONTEXT, STRICT_CONTEXT } from './errors';
+export type { Diagnostic } from './errors';
 export type { Problem } from './errors';
 export * from './entra/tenant';
 export * from './callers/caller';

@@ -3,11 +3,11 @@ import { Construct, IConstruct } from 'constructs';
 import { AzurePlan } from '../azure/plan';
 import { AzureRole } from '../azure/role';
 import { AzureScope } from '../azure/scope';
-import { Caller, isMeshPrincipal } from '../callers/caller';
+import { Caller, CallerKind, isMeshPrincipal } from '../callers/caller';
 import type { BoundEdge, IEdge } from '../edge/types';
 import type { IMeshGrantee } from '../identity/binding';
 import { EntraTenant } from '../entra/tenant';
-import { Problem, ProblemCollector, prefixed, problem } from '../errors';
+import { Problem, ProblemCollector, prefixed, problem, warning } from '../errors';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicyConnectionPool,
@@ -264,6 +264,7 @@ export class SecureMlEndpoint extends Construct {
     this.problems.add(...this.localProblems());
     this.problems.addCheck(() => this.appProblems());
     this.problems.addAppCheck(() => this.overlapProblems());
+    this.problems.addWarningCheck(() => this.warnings());
     const peers = SecureMlEndpoint.registry.get(this.node.root) ?? [];
     peers.push(this);
     SecureMlEndpoint.registry.set(this.node.root, peers);
@@ -459,6 +460,28 @@ export class SecureMlEndpoint extends Construct {
     (p.accessLogProviders ?? []).forEach((name, i) => {
       if (typeof name !== 'string' || name.trim() === '') out.push(problem(`accessLogProviders[${i}]`, 'a provider name', name));
     });
+    return out;
+  }
+
+  /** What is legal but probably a mistake (DESIGN.md section 5): printed once at synth, errors in strict mode. */
+  private warnings(): Problem[] {
+    const out: Problem[] = [];
+    const entries = sortStrings(this.callers.keys()).map((k) => this.callers.get(k)!);
+    for (const { caller, field } of entries) {
+      if (caller.kind === CallerKind.GROUP) {
+        out.push(warning(field, `is Caller.group("${caller.id}"): a user in more than 200 groups gets a token without the groups claim (overage) and is denied; `
+          + 'prefer Caller.appRole(...) with the app role assigned to the group'));
+      }
+    }
+    const any = entries.find((e) => e.caller.kind === CallerKind.ANY_AUTHENTICATED);
+    if (any && entries.length > 1) {
+      out.push(warning(any.field, `is Caller.anyAuthenticated() beside ${entries.length - 1} specific caller(s): any token of the tenant for the audiences gets in, `
+        + 'so the specific callers restrict nothing; remove anyAuthenticated() or the specific callers'));
+    }
+    if (this.props.forwardOriginalToken && this.backend.ownsAuthorizationHeader) {
+      out.push(warning('forwardOriginalToken', 'is true on an azureml-fe backend: the caller\'s Entra token reaches azureml-fe and the model; '
+        + 'leave it false unless the model must read the token'));
+    }
     return out;
   }
 
