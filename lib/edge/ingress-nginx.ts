@@ -103,6 +103,7 @@ export class IngressNginxEdge {
       host: o.host,
       uniquenessKey: `ingress-nginx/class:${className}`,
       meshPrincipals: [controllerPrincipal(controller)],
+      sources: [{ namespace: controller.namespace }],
       apiObjects: [ingress, ...(signIn?.apiObjects ?? [])],
       problems: (): Problem[] => [
         ...edgeOptionProblems(o),

@@ -84,6 +84,7 @@ export class IstioGatewayEdge {
       // Gateway selectors match pods cluster-wide: hosts are unique per selector, whatever the namespace
       uniquenessKey: `istio-gateway/${Object.entries(gw.selector ?? {}).sort().map(([k, v]) => `${k}=${v}`).join(',')}`,
       meshPrincipals: [controllerPrincipal(controller)],
+      sources: [{ namespace: gw.namespace, podLabels: { ...gw.selector } }],
       apiObjects: [gateway as ApiObject],
       gateway: `${gw.namespace}/${gateway.name}`,
       problems: (): Problem[] => {

@@ -164,6 +164,7 @@ export class NginxIngressControllerEdge {
       host: o.host,
       uniquenessKey: `nginx-ingress-controller/class:${className}`,
       meshPrincipals: [controllerPrincipal(controller)],
+      sources: [{ namespace: controller.namespace }],
       apiObjects: [vs as ApiObject, ...policies],
       problems: (): Problem[] => [
         ...edgeOptionProblems(o),

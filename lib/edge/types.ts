@@ -39,6 +39,18 @@ export interface EdgeController {
   readonly trustDomain?: string;
 }
 
+/** Pods an edge's traffic comes from (a NetworkPolicy peer). */
+export interface EdgeSource {
+  /** The controller's namespace. */
+  readonly namespace: string;
+  /**
+   * Labels of the controller's pods.
+   *
+   * @default - every pod of the namespace
+   */
+  readonly podLabels?: Record<string, string>;
+}
+
 /** Request-rate limits applied at the edge. */
 export interface EdgeRateLimit {
   /** Requests per second per client address (per controller replica for ingress-nginx). */
@@ -129,6 +141,12 @@ export interface BoundEdge {
   readonly meshPrincipals: string[];
   /** The objects the edge created (escape hatches). */
   readonly apiObjects: ApiObject[];
+  /**
+   * Where the edge's traffic to the backend comes from: the controller's
+   * namespace and, when known, its pods' labels. The backend's
+   * NetworkPolicy admits these peers.
+   */
+  readonly sources: EdgeSource[];
   /**
    * An Istio gateway the endpoint's VirtualService binds to (`<namespace>/<name>`),
    * with the public host added to its hosts.
