@@ -27,3 +27,8 @@ export { DEFAULT_OAUTH2_PROXY_IMAGE } from './edge/sign-in';
 export type { BrowserSignInOptions } from './edge/sign-in';
 export * from './egress/mesh-egress';
 export * from './egress/managed-online-endpoint';
+export { MeshProfile, ISTIO_INJECTION_LABEL, ISTIO_REVISION_LABEL, SIDECAR_INJECT, NATIVE_SIDECAR_ANNOTATION } from './mesh/profile';
+export type { IstioProfileOptions } from './mesh/profile';
+export * from './endpoint/mesh-namespace';
+export { NAMESPACE_NAME_LABEL } from './endpoint/network-policy';
+export type { NetworkSource } from './endpoint/network-policy';

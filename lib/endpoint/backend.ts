@@ -2,7 +2,14 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Problem, problem } from '../errors';
+import { MeshProfile, optOutProblem } from '../mesh/profile';
 import { MANAGED_BY_LABEL, isDnsLabel, isLabelKey, isLabelValue } from '../util/names';
+
+/** What a backend learns from the endpoint when it binds. */
+export interface BackendBindContext {
+  /** The mesh the endpoint's pods are enrolled in. */
+  readonly mesh: MeshProfile;
+}
 
 /** An in-cluster Service, by name. */
 export interface ServiceBackendOptions {
@@ -132,7 +139,7 @@ export abstract class EndpointBackend {
   }
 
   /** Binds the backend to an endpoint (may create objects in `scope`). */
-  public abstract bind(scope: Construct): BoundBackend;
+  public abstract bind(scope: Construct, context?: BackendBindContext): BoundBackend;
 }
 
 class ServiceBackend extends EndpointBackend {
@@ -208,9 +215,14 @@ class DeploymentBackend extends EndpointBackend {
     super();
   }
 
-  public bind(scope: Construct): BoundBackend {
+  public bind(scope: Construct, context?: BackendBindContext): BoundBackend {
     const o = this.options;
     const namespace = this.deployment.metadata.namespace ?? Chart.of(this.deployment).namespace;
+    // enrol the pods themselves, whatever their namespace says
+    for (const [k, v] of Object.entries((context?.mesh ?? MeshProfile.istio()).podLabels)) {
+      if (this.deployment.podMetadata.getLabel(k) === undefined) this.deployment.podMetadata.addLabel(k, v);
+    }
+    const deployment = this.deployment;
     const service = new kplus.Service(scope, 'Service', {
       metadata: {
         ...(o.serviceName !== undefined ? { name: o.serviceName } : {}),
@@ -229,6 +241,7 @@ class DeploymentBackend extends EndpointBackend {
         ...portProblems('backend.port', o.port),
         ...(o.targetPort === undefined ? [] : portProblems('backend.targetPort', o.targetPort)),
         ...(namespace === undefined ? [unknownNamespace(this.deployment.node.path)] : []),
+        ...[optOutProblem(ApiObject.of(deployment), 'backend', deployment.node.path)].filter((p): p is Problem => p !== undefined),
       ],
     };
   }

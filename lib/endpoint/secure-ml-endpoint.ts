@@ -16,6 +16,10 @@ import {
 } from '../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecRules, PeerAuthentication, RequestAuthentication } from '../imports/security.istio.io';
 import { Telemetry } from '../imports/telemetry.istio.io';
+import { MeshProfile } from '../mesh/profile';
+import { k8s } from 'cdk8s-plus-28';
+import { MeshNamespace, namespaceObjects } from './mesh-namespace';
+import { NetworkSource, networkPolicySpec, networkSourceProblems, principalNamespace } from './network-policy';
 import {
   ClaimToHeader,
   tokenHeaderProblems,
@@ -150,7 +154,10 @@ export interface SecureMlEndpointProps {
   /**
    * DestinationRule outlier detection (replaces the default as a whole).
    *
-   * @default - eject after 5 consecutive gateway errors for 30s, at most 50% of hosts
+   * Without `consecutive5xxErrors` Istio keeps Envoy's default of ejecting
+   * after 5 consecutive 5xx (application 500s included): a warning.
+   *
+   * @default - eject after 5 consecutive gateway errors (502/503/504) for 30s, at most 50% of hosts; `consecutive5xxErrors: 0`
    */
   readonly outlierDetection?: DestinationRuleSpecTrafficPolicyOutlierDetection;
 
@@ -186,6 +193,34 @@ export interface SecureMlEndpointProps {
    * @default - no edge: only callers inside the mesh can reach the endpoint
    */
   readonly edge?: IEdge;
+
+  /**
+   * The mesh the endpoint's pods are enrolled in: how their namespace (and,
+   * for workloads the library is handed, their pods) is labelled for sidecar
+   * injection. Declare the namespace with {@link MeshNamespace} (or
+   * `MeshNamespace.existing`) so the endpoint can check its enrolment.
+   *
+   * @default MeshProfile.istio() - upstream Istio, `istio-injection: enabled`
+   */
+  readonly mesh?: MeshProfile;
+
+  /**
+   * Write a NetworkPolicy that admits connections to the backend pods only
+   * from where callers come from: the edge controller's namespace (and pods,
+   * when known), the namespaces of workload callers, and, for callers known
+   * only by their token when there is no edge, the mesh-enrolled namespaces.
+   *
+   * @default true
+   */
+  readonly networkPolicy?: boolean;
+
+  /**
+   * More sources the NetworkPolicy admits, e.g. a monitoring namespace that
+   * scrapes the sidecars' metrics port.
+   *
+   * @default - none
+   */
+  readonly allowNetworkFrom?: NetworkSource[];
 }
 
 /**
@@ -225,6 +260,10 @@ export class SecureMlEndpoint extends Construct {
   public readonly edge?: BoundEdge;
   /** The public host's route when the edge is an Istio gateway. */
   public readonly gatewayVirtualService?: VirtualService;
+  /** The NetworkPolicy fencing the backend pods, unless disabled. */
+  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  /** The mesh the endpoint's pods are enrolled in. */
+  public readonly mesh: MeshProfile;
 
   /** Endpoints per app, to find endpoints that would share a workload. */
   private static readonly registry = new WeakMap<IConstruct, SecureMlEndpoint[]>();
@@ -257,7 +296,8 @@ export class SecureMlEndpoint extends Construct {
     this.props = props;
     this.tenant = props.tenant;
     this.problems = new ProblemCollector(this);
-    this.backend = props.backend.bind(this);
+    this.mesh = props.mesh ?? MeshProfile.istio();
+    this.backend = props.backend.bind(this, { mesh: this.mesh });
     this.namespace = props.namespace ?? this.backend.namespace ?? Chart.of(this).namespace ?? 'default';
     this.host = `${this.backend.serviceName}.${this.namespace}.svc.cluster.local`;
 
@@ -265,6 +305,7 @@ export class SecureMlEndpoint extends Construct {
     this.problems.addCheck(() => this.appProblems());
     this.problems.addAppCheck(() => this.overlapProblems());
     this.problems.addWarningCheck(() => this.warnings());
+    this.problems.addAppCheck(() => this.enrolmentProblems());
     const peers = SecureMlEndpoint.registry.get(this.node.root) ?? [];
     peers.push(this);
     SecureMlEndpoint.registry.set(this.node.root, peers);
@@ -350,6 +391,16 @@ export class SecureMlEndpoint extends Construct {
       // the public host's route, bound to the gateway only: the same split, timeout, retries and header removal
       this.gatewayVirtualService = new VirtualService(this, 'GatewayVirtualService', { metadata, spec: this.problems.guard(() => route(gateway)) });
     }
+    if (props.networkPolicy ?? true) {
+      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+        metadata,
+        spec: this.problems.guard(() => networkPolicySpec({
+          selector: selector(),
+          sources: this.networkSources(),
+          enrolledNamespaceLabels: this.hasTokenOnlyCallers() && !this.edge ? this.mesh.namespaceLabels : undefined,
+        })),
+      });
+    }
   }
 
   /**
@@ -413,6 +464,42 @@ export class SecureMlEndpoint extends Construct {
     this.problems.add(...prefixed(`${field}.`, caller.problems()));
   }
 
+  /** Where the declared callers' connections come from. */
+  private networkSources(): NetworkSource[] {
+    const out: NetworkSource[] = [...(this.edge?.sources ?? []), ...(this.props.allowNetworkFrom ?? [])];
+    for (const caller of this.callerList) {
+      if (caller.kind !== CallerKind.WORKLOAD) continue;
+      const ns = principalNamespace(caller.id.split('|')[0]);
+      if (ns) out.push({ namespace: ns });
+    }
+    return out;
+  }
+
+  /** Callers without a mesh identity of their own (they come through the edge, or from any enrolled namespace). */
+  private hasTokenOnlyCallers(): boolean {
+    return this.callerList.some((c) => c.kind !== CallerKind.WORKLOAD);
+  }
+
+  /**
+   * The endpoint's namespace must enrol its pods in the endpoint's mesh:
+   * checked against the app's MeshNamespace and Namespace objects.
+   */
+  private enrolmentProblems(): Problem[] {
+    const declared = MeshNamespace.lookup(this, this.namespace);
+    if (declared && !declared.mesh.equals(this.mesh)) {
+      return [problem('mesh', `the mesh of namespace "${this.namespace}" as ${declared.node.path} declares it (${declared.mesh.name})`, this.mesh.name)];
+    }
+    const out: Problem[] = [];
+    for (const obj of namespaceObjects(this, this.namespace)) {
+      const why = this.mesh.namespaceEnrolmentProblem(obj.metadata.toJson().labels ?? {});
+      if (why) {
+        out.push(problem(`namespace "${this.namespace}"`, `enrolled in the mesh (${this.mesh.name})`, obj.node.path,
+          `the Namespace ${why}: pods without a sidecar skip every policy`));
+      }
+    }
+    return out;
+  }
+
   private renderRules(): AuthorizationPolicySpecRules[] {
     const operation = this.operation();
     return this.callerList
@@ -457,6 +544,9 @@ export class SecureMlEndpoint extends Construct {
     out.push(...tokenHeaderProblems(p.tokenHeader, this.backend.ownsAuthorizationHeader ?? false, p.claimToHeaders ?? []));
     out.push(...deploymentProblems(p.deployments));
     out.push(...routeProblems(p.timeout ?? DEFAULT_TIMEOUT, p.retries ?? {}));
+    out.push(...this.mesh.problems());
+    out.push(...networkSourceProblems('allowNetworkFrom', p.allowNetworkFrom));
+    if (p.mesh !== undefined && !(p.mesh instanceof MeshProfile)) out.push(problem('mesh', 'a MeshProfile (MeshProfile.istio(), MeshProfile.aksIstioAddon(...))', p.mesh));
     (p.accessLogProviders ?? []).forEach((name, i) => {
       if (typeof name !== 'string' || name.trim() === '') out.push(problem(`accessLogProviders[${i}]`, 'a provider name', name));
     });
@@ -477,6 +567,16 @@ export class SecureMlEndpoint extends Construct {
     if (any && entries.length > 1) {
       out.push(warning(any.field, `is Caller.anyAuthenticated() beside ${entries.length - 1} specific caller(s): any token of the tenant for the audiences gets in, `
         + 'so the specific callers restrict nothing; remove anyAuthenticated() or the specific callers'));
+    }
+    if (!MeshNamespace.lookup(this, this.namespace) && namespaceObjects(this, this.namespace).length === 0) {
+      const labels = Object.entries(this.mesh.namespaceLabels).map(([k, v]) => `${k}=${v}`).join(',');
+      out.push(warning(`namespace "${this.namespace}"`, `is not declared in the app, so its enrolment in the mesh cannot be checked: `
+        + `pods there skip every policy unless it is labelled ${labels}; declare new MeshNamespace(...) to write it, or MeshNamespace.existing(...) once it is labelled`));
+    }
+    const od = this.props.outlierDetection;
+    if (od && od.consecutive5XxErrors === undefined) {
+      out.push(warning('outlierDetection', 'sets no consecutive5XxErrors (consecutive5xxErrors): Istio then keeps Envoy\'s default (eject after 5 consecutive 5xx), '
+        + 'so application 500s for bad payloads eject model pods; set consecutive5XxErrors: 0 and count consecutiveGatewayErrors'));
     }
     if (this.props.forwardOriginalToken && this.backend.ownsAuthorizationHeader) {
       out.push(warning('forwardOriginalToken', 'is true on an azureml-fe backend: the caller\'s Entra token reaches azureml-fe and the model; '

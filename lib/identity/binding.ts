@@ -7,6 +7,7 @@ import { AzureRole } from '../azure/role';
 import { AzureScope } from '../azure/scope';
 import { Caller } from '../callers/caller';
 import { Problem, ProblemCollector, problem } from '../errors';
+import { NATIVE_SIDECAR_ANNOTATION, optOutProblem } from '../mesh/profile';
 import { compareStrings, isDnsLabel, isDnsSubdomain, isGuid } from '../util/names';
 import { IdentityIds, ManagedIdentity } from './managed-identity';
 
@@ -175,6 +176,18 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
    * `azure.workload.identity/use: "true"`, and the Istio annotation
    * `proxy.istio.io/config: {"holdApplicationUntilProxyStarts": true}` so the
    * app starts after the sidecar (token exchange goes through it).
+   *
+   * Jobs and CronJobs also get `sidecar.istio.io/nativeSidecar: "true"`: with
+   * a classic sidecar `istio-proxy` keeps running after the job's container
+   * exits, so the Job never completes (and a CronJob with
+   * `concurrencyPolicy: Forbid` skips every later run). A native sidecar
+   * (Kubernetes 1.29+, an init container with `restartPolicy: Always`) is
+   * stopped by the kubelet when the job's containers end.
+   *
+   * A workload whose pods opt out of the mesh (`sidecar.istio.io/inject:
+   * "false"`) is an error: its token exchange and calls would leave the mesh.
+   *
+   * @see https://istio.io/latest/docs/reference/config/annotations/#SidecarNativeSidecar
    */
   public applyTo(workload: kplus.Workload): void {
     const current = workload.serviceAccount;
@@ -189,6 +202,11 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
     }
     workload.podMetadata.addLabel(USE_LABEL, 'true');
     workload.podMetadata.addAnnotation(PROXY_CONFIG_ANNOTATION, HOLD_UNTIL_PROXY_STARTS);
+    if (workload instanceof kplus.Job || workload instanceof kplus.CronJob) {
+      // a classic sidecar never exits, so the Job would never complete
+      workload.podMetadata.addAnnotation(NATIVE_SIDECAR_ANNOTATION, 'true');
+    }
+    this.problems.addCheck(() => [optOutProblem(ApiObject.of(workload), `applyTo(${workload.node.path})`, workload.node.path)].filter((p): p is Problem => p !== undefined));
     // a CronJob's pods are templated one level deeper than other workloads'
     const podSpec = workload instanceof kplus.CronJob ? '/spec/jobTemplate/spec/template/spec' : '/spec/template/spec';
     ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpec}/serviceAccountName`, this.serviceAccountName));

@@ -114,7 +114,13 @@ export interface RequestAuthenticationInput {
   readonly tokenHeader?: string;
 }
 
-/** RequestAuthentication: one jwtRule per accepted issuer, with exact audiences. */
+/**
+ * RequestAuthentication: one jwtRule per accepted issuer, with exact
+ * audiences, reading the token only from `Authorization: Bearer …` (or the
+ * declared `tokenHeader`), never from a query parameter.
+ *
+ * @see https://istio.io/latest/docs/reference/config/security/jwt/
+ */
 export function requestAuthenticationSpec(input: RequestAuthenticationInput): RequestAuthenticationSpec {
   const audiences = sortStrings(new Set(input.audiences));
   const headers = [...input.claimToHeaders]
@@ -126,7 +132,8 @@ export function requestAuthenticationSpec(input: RequestAuthenticationInput): Re
       issuer: issuer.issuer,
       jwksUri: issuer.jwksUri,
       audiences,
-      ...(input.tokenHeader ? { fromHeaders: [{ name: input.tokenHeader.toLowerCase(), prefix: 'Bearer ' }] } : {}),
+      // always explicit: without fromHeaders Envoy also accepts `?access_token=` and leaves it in the URL (logs, the model)
+      fromHeaders: [{ name: (input.tokenHeader ?? 'Authorization').toLowerCase(), prefix: 'Bearer ' }],
       ...(input.forwardOriginalToken ? { forwardOriginalToken: true } : {}),
       ...(headers.length ? { outputClaimToHeaders: headers } : {}),
     })),

@@ -62,6 +62,9 @@ export const DEFAULT_CONNECTION_POOL: DestinationRuleSpecTrafficPolicyConnection
  * a model returning 500 for a bad payload is not an unhealthy host.
  */
 export const DEFAULT_OUTLIER_DETECTION: DestinationRuleSpecTrafficPolicyOutlierDetection = {
+  // Istio leaves Envoy's consecutive_5xx (5, enforcing) on unless it is 0: one client sending bad
+  // payloads would eject model pods on their 500s; only gateway errors (502/503/504) mean a sick host
+  consecutive5XxErrors: 0,
   consecutiveGatewayErrors: 5,
   interval: '10s',
   baseEjectionTime: '30s',

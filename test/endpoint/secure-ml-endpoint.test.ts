@@ -10,6 +10,7 @@ const API_CLIENT_ID = '0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5';
 const CLIENT = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
 const GROUP = '12345678-1234-4234-8234-123456789abc';
 const V2P = `https://login.microsoftonline.com/${TID}/v2.0/*`;
+const BEARER = [{ name: 'authorization', prefix: 'Bearer ' }];
 
 function props(overrides: Partial<SecureMlEndpointProps> = {}): SecureMlEndpointProps {
   return {
@@ -45,8 +46,20 @@ describe('SecureMlEndpoint', () => {
       'telemetry.istio.io/v1 Telemetry',
       'networking.istio.io/v1 DestinationRule',
       'networking.istio.io/v1 VirtualService',
+      'networking.k8s.io/v1 NetworkPolicy',
     ]);
     // the fields that decide who gets in
+    // a second fence: token-only callers and no edge, so only pods of mesh-enrolled namespaces may connect
+    expect(one(manifests, 'NetworkPolicy').spec).toEqual({
+      podSelector: { matchLabels: { app: 'fraud' } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ namespaceSelector: { matchLabels: { 'istio-injection': 'enabled' } } }] }],
+    });
+    // the token is read from Authorization only, never from ?access_token=
+    expect(one(manifests, 'RequestAuthentication').spec.jwtRules.map((r: any) => r.fromHeaders))
+      .toEqual([[{ name: 'authorization', prefix: 'Bearer ' }]]);
+    // application 500s never eject model pods
+    expect(one(manifests, 'DestinationRule').spec.trafficPolicy.outlierDetection).toMatchObject({ consecutive5xxErrors: 0, consecutiveGatewayErrors: 5 });
     expect(one(manifests, 'PeerAuthentication').spec).toEqual({ selector: { matchLabels: { app: 'fraud' } }, mtls: { mode: 'STRICT' } });
     expect(denyPolicy(manifests).spec).toEqual({
       action: 'DENY',
@@ -60,6 +73,7 @@ describe('SecureMlEndpoint', () => {
       issuer: `https://login.microsoftonline.com/${TID}/v2.0`,
       jwksUri: `https://login.microsoftonline.com/${TID}/discovery/v2.0/keys`,
       audiences: [API_CLIENT_ID],
+      fromHeaders: [{ name: 'authorization', prefix: 'Bearer ' }],
     }]);
     expect(checkInvariants(manifests)).toEqual([]);
   });
@@ -76,8 +90,8 @@ describe('SecureMlEndpoint', () => {
   test('invariant 2: v1 and v2 issuers are exact, JWKS https, audiences on every rule', () => {
     const ms = synth({ tenant: new EntraTenant({ tenantId: TID, tokenVersion: TokenVersion.BOTH }), audiences: ['api://fraud', CLIENT] });
     expect(one(ms, 'RequestAuthentication').spec.jwtRules).toEqual([
-      { issuer: `https://sts.windows.net/${TID}/`, jwksUri: `https://login.microsoftonline.com/${TID}/discovery/keys`, audiences: [CLIENT, 'api://fraud'] },
-      { issuer: `https://login.microsoftonline.com/${TID}/v2.0`, jwksUri: `https://login.microsoftonline.com/${TID}/discovery/v2.0/keys`, audiences: [CLIENT, 'api://fraud'] },
+      { issuer: `https://sts.windows.net/${TID}/`, jwksUri: `https://login.microsoftonline.com/${TID}/discovery/keys`, audiences: [CLIENT, 'api://fraud'], fromHeaders: BEARER },
+      { issuer: `https://login.microsoftonline.com/${TID}/v2.0`, jwksUri: `https://login.microsoftonline.com/${TID}/discovery/v2.0/keys`, audiences: [CLIENT, 'api://fraud'], fromHeaders: BEARER },
     ]);
   });
 
@@ -195,7 +209,8 @@ describe('SecureMlEndpoint', () => {
   test('exposes the generated objects for escape hatches', () => {
     const chart = Testing.chart();
     const e = new SecureMlEndpoint(chart, 'E', props());
-    expect(e.apiObjects).toHaveLength(7);
+    expect(e.apiObjects).toHaveLength(8);
+    expect(e.networkPolicy).toBeDefined();
     expect(e.host).toBe('fraud.default.svc.cluster.local');
     expect(e.selector).toEqual({ app: 'fraud' });
   });

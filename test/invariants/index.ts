@@ -62,7 +62,9 @@ export function noOpenAllow(ms: Manifest[]): string[] {
   const out: string[] = [];
   for (const p of ms.filter((m) => m.kind === 'AuthorizationPolicy' && (m.spec?.action ?? 'ALLOW') === 'ALLOW')) {
     const rules = p.spec?.rules;
-    if (!Array.isArray(rules) || rules.length === 0) out.push(`${id(p)} ALLOW without rules`);
+    // `spec: {}` (no selector, no rules) is the namespace-wide default deny of MeshNamespace: it admits nobody
+    const namespaceDefaultDeny = p.spec !== undefined && Object.keys(p.spec).length === 0;
+    if (!namespaceDefaultDeny && (!Array.isArray(rules) || rules.length === 0)) out.push(`${id(p)} ALLOW without rules`);
     for (const [i, r] of (rules ?? []).entries()) {
       const sources = (r.from ?? []).map((f: any) => f.source ?? {});
       if (sources.length === 0) out.push(`${id(p)} rule ${i} has no "from": it matches every source`);
