@@ -3,7 +3,7 @@
  * at synth, collected in Diagnostics, errors in strict mode.
  */
 import { App, Chart, Testing } from 'cdk8s';
-import { Caller, Diagnostics, DiagnosticSeverity, EndpointBackend, EntraTenant, SecureMlEndpoint, STRICT_CONTEXT } from '../../lib';
+import { Caller, Diagnostics, DiagnosticSeverity, EndpointBackend, EntraTenant, MeshNamespace, SecureMlEndpoint, STRICT_CONTEXT } from '../../lib';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const API = '0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5';
@@ -11,6 +11,7 @@ const GROUP = '12345678-1234-4234-8234-123456789abc';
 
 function endpoint(app: App, callers: Caller[], extra: Record<string, unknown> = {}): SecureMlEndpoint {
   const chart = new Chart(app, 'c', { namespace: 'ml' });
+  MeshNamespace.existing(chart, 'Ns', 'ml');
   return new SecureMlEndpoint(chart, 'Endpoint', {
     backend: EndpointBackend.service({ name: 'model', port: 8080, selector: { app: 'model' } }),
     tenant: new EntraTenant({ tenantId: TENANT }),
@@ -73,6 +74,7 @@ describe('warnings', () => {
   test('forwardOriginalToken to azureml-fe warns that the token reaches the model', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
+    MeshNamespace.existing(chart, 'Ns', 'azureml');
     new SecureMlEndpoint(chart, 'Endpoint', {
       backend: EndpointBackend.azureMlKubernetes(),
       tenant: new EntraTenant({ tenantId: TENANT }),
