@@ -15,6 +15,8 @@ import {
   EntraTenant,
   ManagedIdentity,
   MeshIdentityBinding,
+  MeshNamespace,
+  MeshProfile,
   SecureMlEndpoint,
 } from '../lib';
 
@@ -31,11 +33,20 @@ export const BATCH_SCORER_IDENTITY = {
 /** `az aks show --query oidcIssuerProfile.issuerUrl -o tsv`, exactly. */
 export const OIDC_ISSUER_URL = `https://westeurope.oic.prod-aks.azure.com/${'72f988bf-86f1-41af-91ab-2d7cd011db47'}/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/`;
 
+/**
+ * The mesh: the AKS Istio add-on at revision asm-1-28 (`az aks mesh get-revisions`).
+ * Namespaces are enrolled with `istio.io/rev: asm-1-28`.
+ */
+export const MESH = MeshProfile.aksIstioAddon('asm-1-28');
+
 export class FraudScoringChart extends Chart {
   public readonly endpoint: SecureMlEndpoint;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'fraud', ...props });
+
+    // The namespace, enrolled in the mesh; it holds only the model, so everything else is denied.
+    new MeshNamespace(this, 'Namespace', { name: 'fraud', mesh: MESH, defaultDeny: true });
 
     // Two model versions of the same server; pods are told apart by `version`.
     for (const version of ['blue', 'green']) {
@@ -83,6 +94,7 @@ export class FraudScoringChart extends Chart {
         { name: 'green', weight: 10 },
       ],
       timeout: Duration.seconds(30),
+      mesh: MESH,
       // The model is registered as an Azure ML online endpoint: grants assign the invoker role there.
       azureScope: AzureScope.onlineEndpoint({
         subscriptionId: SUBSCRIPTION_ID,
@@ -100,6 +112,7 @@ export class BatchScorerChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'batch', ...props });
+    new MeshNamespace(this, 'Namespace', { name: 'batch', mesh: MESH });
 
     this.binding = new MeshIdentityBinding(this, 'Identity', {
       identity: ManagedIdentity.existing(BATCH_SCORER_IDENTITY),
