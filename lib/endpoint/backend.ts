@@ -58,6 +58,28 @@ export interface FromDeploymentOptions {
   readonly serviceName?: string;
 }
 
+/**
+ * Ports azureml-fe pods open for their own coordination (router to router),
+ * from Microsoft's "in-cluster communication requirements" for the Azure ML
+ * extension.
+ *
+ * @see https://learn.microsoft.com/azure/machine-learning/how-to-access-azureml-behind-firewall#in-cluster-communication-requirements
+ */
+export const AZUREML_FE_INTERNAL_PORTS: readonly number[] = [8000, 8001, 9001, 11001, 12001, 12101, 12201, 20000];
+/** The port azureml-fe calls model pods on (same source). */
+export const AZUREML_MODEL_POD_PORT = 5001;
+
+/** Pods of an Azure ML Kubernetes online deployment (the model behind azureml-fe). */
+export interface AzureMlModelPods {
+  /** Namespace the deployment's pods run in (the Kubernetes compute target's namespace). */
+  readonly namespace: string;
+  /**
+   * Labels of the deployment's pods (`kubectl get pods -n <namespace> --show-labels`;
+   * Microsoft documents no stable label, so name one you checked).
+   */
+  readonly selector: Record<string, string>;
+}
+
 /** The Azure ML extension's inference router (Kubernetes online endpoints). */
 export interface AzureMlKubernetesBackendOptions {
   /**
@@ -84,6 +106,28 @@ export interface AzureMlKubernetesBackendOptions {
    * @default { azuremlappname: 'azureml-fe' }
    */
   readonly selector?: Record<string, string>;
+  /**
+   * The router pods' ServiceAccount (its mesh principal is the only one the
+   * model pods admit, and the only one the router's coordination ports admit).
+   *
+   * @default 'azureml-fe'
+   */
+  readonly serviceAccount?: string;
+  /**
+   * Mesh trust domain.
+   *
+   * @default 'cluster.local'
+   */
+  readonly trustDomain?: string;
+  /**
+   * The model pods behind the router. Each gets STRICT mTLS, an ALLOW policy
+   * that admits only the router's mesh principal on port 5001, and a
+   * NetworkPolicy that admits only the router pods: without them any pod
+   * could call the model directly, bypassing the router and every token check.
+   *
+   * @default - none (a warning: the model pods are not protected by this library)
+   */
+  readonly modelPods?: AzureMlModelPods[];
 }
 
 /** The backend as the endpoint sees it once bound. */
@@ -103,6 +147,15 @@ export interface BoundBackend {
    * token), so the Entra token must travel in the endpoint's `tokenHeader`.
    */
   readonly ownsAuthorizationHeader?: boolean;
+  /**
+   * The backend is Azure ML's router (azureml-fe): its coordination ports,
+   * its own mesh principal and the model pods behind it.
+   */
+  readonly azureMlRouter?: {
+    readonly internalPorts: readonly number[];
+    readonly principal: string;
+    readonly modelPods: readonly AzureMlModelPods[];
+  };
 }
 
 /**
@@ -173,13 +226,28 @@ class AzureMlKubernetesBackend extends EndpointBackend {
 
   public bind(): BoundBackend {
     const o = this.options;
+    const namespace = o.namespace ?? 'azureml';
     const bound = new ServiceBackend({
       name: o.serviceName ?? 'azureml-fe',
-      namespace: o.namespace ?? 'azureml',
+      namespace,
       port: o.port ?? 80,
       selector: o.selector ?? { azuremlappname: 'azureml-fe' },
     }).bind();
-    return { ...bound, ownsAuthorizationHeader: true };
+    const sa = o.serviceAccount ?? 'azureml-fe';
+    const modelPods = o.modelPods ?? [];
+    return {
+      ...bound,
+      ownsAuthorizationHeader: true,
+      azureMlRouter: { internalPorts: AZUREML_FE_INTERNAL_PORTS, principal: `${o.trustDomain ?? 'cluster.local'}/ns/${namespace}/sa/${sa}`, modelPods },
+      problems: () => [
+        ...bound.problems(),
+        ...(isDnsSubdomainName(sa) ? [] : [problem('backend.serviceAccount', 'a ServiceAccount name', sa)]),
+        ...modelPods.flatMap((m, i) => [
+          ...(isDnsLabel(m?.namespace) ? [] : [problem(`backend.modelPods[${i}].namespace`, 'a namespace name (DNS label)', m?.namespace)]),
+          ...selectorProblems(m?.selector).map((p) => ({ ...p, field: `backend.modelPods[${i}].selector`, message: p.message.replace(/^backend\.selector/, `backend.modelPods[${i}].selector`) })),
+        ]),
+      ],
+    };
   }
 }
 
@@ -254,6 +322,10 @@ class DeploymentBackend extends EndpointBackend {
 function unknownNamespace(path: string): Problem {
   return problem('backend namespace', `set on ${path} or its chart`, undefined,
     'Istio policies only apply to pods of their own namespace, so the backend\'s namespace must be known at synth');
+}
+
+function isDnsSubdomainName(name: unknown): boolean {
+  return typeof name === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) && name.length <= 253;
 }
 
 function serviceNameProblems(name: string): Problem[] {

@@ -19,6 +19,7 @@ import { Telemetry } from '../imports/telemetry.istio.io';
 import { MeshProfile } from '../mesh/profile';
 import { k8s } from 'cdk8s-plus-28';
 import { MeshNamespace, namespaceObjects } from './mesh-namespace';
+import { ModelPodsFence } from './azureml-model-pods';
 import { NetworkSource, networkPolicySpec, networkSourceProblems, principalNamespace } from './network-policy';
 import {
   ClaimToHeader,
@@ -260,6 +261,8 @@ export class SecureMlEndpoint extends Construct {
   public readonly edge?: BoundEdge;
   /** The public host's route when the edge is an Istio gateway. */
   public readonly gatewayVirtualService?: VirtualService;
+  /** The fences of the model pods behind azureml-fe (`EndpointBackend.azureMlKubernetes({ modelPods })`). */
+  public readonly modelPodsFences: ModelPodsFence[] = [];
   /** The NetworkPolicy fencing the backend pods, unless disabled. */
   public readonly networkPolicy?: k8s.KubeNetworkPolicy;
   /** The mesh the endpoint's pods are enrolled in. */
@@ -331,7 +334,7 @@ export class SecureMlEndpoint extends Construct {
     });
     this.denyWithoutToken = new AuthorizationPolicy(this, 'DenyWithoutToken', {
       metadata,
-      spec: this.problems.guard(() => denyWithoutTokenSpec(selector())),
+      spec: this.problems.guard(() => denyWithoutTokenSpec(selector(), this.routerPorts())),
     });
     this.allowCallers = new AuthorizationPolicy(this, 'AllowCallers', {
       metadata,
@@ -391,6 +394,16 @@ export class SecureMlEndpoint extends Construct {
       // the public host's route, bound to the gateway only: the same split, timeout, retries and header removal
       this.gatewayVirtualService = new VirtualService(this, 'GatewayVirtualService', { metadata, spec: this.problems.guard(() => route(gateway)) });
     }
+    const router = this.backend.azureMlRouter;
+    (router?.modelPods ?? []).forEach((pods, i) => {
+      this.modelPodsFences.push(new ModelPodsFence(this, `ModelPods${i}`, {
+        pods,
+        routerPrincipal: router!.principal,
+        routerNamespace: this.namespace,
+        routerSelector: selector,
+        problems: this.problems,
+      }));
+    });
     if (props.networkPolicy ?? true) {
       this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata,
@@ -467,6 +480,8 @@ export class SecureMlEndpoint extends Construct {
   /** Where the declared callers' connections come from. */
   private networkSources(): NetworkSource[] {
     const out: NetworkSource[] = [...(this.edge?.sources ?? []), ...(this.props.allowNetworkFrom ?? [])];
+    // azureml-fe pods coordinate with each other
+    if (this.backend.azureMlRouter) out.push({ namespace: this.namespace, podLabels: this.backend.selector() });
     for (const caller of this.callerList) {
       if (caller.kind !== CallerKind.WORKLOAD) continue;
       const ns = principalNamespace(caller.id.split('|')[0]);
@@ -502,9 +517,23 @@ export class SecureMlEndpoint extends Construct {
 
   private renderRules(): AuthorizationPolicySpecRules[] {
     const operation = this.operation();
-    return this.callerList
+    const router = this.backend.azureMlRouter;
+    const rules = this.callerList
       .flatMap((caller) => caller.toRules({ tenant: this.tenant, edgePrincipals: this.edge?.meshPrincipals }))
       .map((rule) => (operation ? { ...rule, to: [{ operation }] } : rule));
+    if (!router) return rules;
+    // azureml-fe pods coordinate with each other on their internal ports, without a token:
+    // only the router's own principal reaches those ports, and callers reach every other port
+    const internal = this.routerPorts()!;
+    return [
+      ...rules.map((r) => ({ ...r, to: [{ operation: { ...(r.to?.[0]?.operation ?? {}), notPorts: internal } }] })),
+      { from: [{ source: { principals: [router.principal] } }], to: [{ operation: { ports: internal } }] },
+    ];
+  }
+
+  /** The router's coordination ports, as Istio's string ports, when the backend is azureml-fe. */
+  private routerPorts(): string[] | undefined {
+    return this.backend.azureMlRouter?.internalPorts.map(String);
   }
 
   private operation(): { paths?: string[]; methods?: string[] } | undefined {
@@ -577,6 +606,10 @@ export class SecureMlEndpoint extends Construct {
     if (od && od.consecutive5XxErrors === undefined) {
       out.push(warning('outlierDetection', 'sets no consecutive5XxErrors (consecutive5xxErrors): Istio then keeps Envoy\'s default (eject after 5 consecutive 5xx), '
         + 'so application 500s for bad payloads eject model pods; set consecutive5XxErrors: 0 and count consecutiveGatewayErrors'));
+    }
+    if (this.backend.azureMlRouter && this.backend.azureMlRouter.modelPods.length === 0) {
+      out.push(warning('backend', 'is azureml-fe without modelPods: the model pods behind the router get no policy, so any pod can call them directly, '
+        + 'bypassing the router and every token check; name them with EndpointBackend.azureMlKubernetes({ modelPods: [{ namespace, selector }] })'));
     }
     if (this.props.forwardOriginalToken && this.backend.ownsAuthorizationHeader) {
       out.push(warning('forwardOriginalToken', 'is true on an azureml-fe backend: the caller\'s Entra token reaches azureml-fe and the model; '

@@ -144,11 +144,15 @@ export function requestAuthenticationSpec(input: RequestAuthenticationInput): Re
  * DENY requests without a request principal. A RequestAuthentication alone
  * lets token-less requests through; this closes it and no ALLOW can bypass it.
  */
-export function denyWithoutTokenSpec(selector: Record<string, string>): AuthorizationPolicySpec {
+export function denyWithoutTokenSpec(selector: Record<string, string>, exceptPorts?: readonly string[]): AuthorizationPolicySpec {
   return {
     selector: { matchLabels: selector },
     action: AuthorizationPolicySpecAction.DENY,
-    rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }] }],
+    rules: [{
+      from: [{ source: { notRequestPrincipals: ['*'] } }],
+      // azureml-fe's coordination ports carry no token; the ALLOW policy admits only the router itself there
+      ...(exceptPorts?.length ? { to: [{ operation: { notPorts: [...exceptPorts] } }] } : {}),
+    }],
   };
 }
 

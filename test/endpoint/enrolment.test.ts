@@ -46,7 +46,7 @@ describe('mesh enrolment', () => {
       new MeshNamespace(chart, 'Ns', { name: 'ml', mesh });
       new SecureMlEndpoint(chart, 'E', props({ mesh }));
     });
-    const labels = one(manifests, 'Namespace').metadata.labels;
+    const labels = one(manifests, 'Namespace').metadata.labels!;
     expect(labels['istio.io/rev']).toBe('asm-1-28');
     expect(labels['istio-injection']).toBeUndefined();
     // token-only callers without an edge: only pods of namespaces of this revision may connect

@@ -17,8 +17,10 @@ const id = (m: Manifest) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadat
 
 /** 1. Every workload selected by a RequestAuthentication is selected by a DENY notRequestPrincipals ["*"] policy. */
 export function tokenRequired(ms: Manifest[]): string[] {
+  // a DENY that covers every port, or every port but azureml-fe's coordination ports (notPorts only)
+  const everyPort = (r: any) => !r.to || (r.to.length === 1 && Object.keys(r.to[0].operation ?? {}).join() === 'notPorts');
   const denies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' &&
-    (m.spec.rules ?? []).some((r: any) => !r.to && !r.when && (r.from ?? []).length === 1 &&
+    (m.spec.rules ?? []).some((r: any) => everyPort(r) && !r.when && (r.from ?? []).length === 1 &&
       JSON.stringify(r.from[0].source) === JSON.stringify({ notRequestPrincipals: ['*'] })));
   return ms.filter((m) => m.kind === 'RequestAuthentication')
     .filter((ra) => !ra.spec?.selector?.matchLabels ||
@@ -74,7 +76,12 @@ export function noOpenAllow(ms: Manifest[]): string[] {
         // a source narrows by a token of a declared issuer, or (egress gateways, TLS passthrough) by mesh principals
         const guardsEndpoint = ms.some((ra) => ra.kind === 'RequestAuthentication' && ra.metadata.namespace === p.metadata.namespace &&
           sameLabels(ra.spec?.selector?.matchLabels, p.spec?.selector?.matchLabels));
-        if (rp.some((x) => x === '*' || !/^https:\/\/[^*]+\/\*$/.test(x)) || (rp.length === 0 && (principals.length === 0 || guardsEndpoint))) {
+        // on an endpoint, a principal-only rule is allowed only on ports the DENY-without-token exempts (azureml-fe coordination)
+        const denyExempt = (ms.find((d) => d.kind === 'AuthorizationPolicy' && d.spec?.action === 'DENY' && d.metadata.namespace === p.metadata.namespace &&
+          sameLabels(d.spec?.selector?.matchLabels, p.spec?.selector?.matchLabels))?.spec?.rules?.[0]?.to?.[0]?.operation?.notPorts ?? []) as string[];
+        const ports: string[] = (r.to ?? []).flatMap((t: any) => t.operation?.ports ?? []);
+        const onExemptPortsOnly = r.to?.length > 0 && (r.to ?? []).every((t: any) => (t.operation?.ports ?? []).length > 0) && ports.every((x) => denyExempt.includes(x));
+        if (rp.some((x) => x === '*' || !/^https:\/\/[^*]+\/\*$/.test(x)) || (rp.length === 0 && (principals.length === 0 || (guardsEndpoint && !onExemptPortsOnly)))) {
           out.push(`${id(p)} rule ${i} does not require a token of a declared issuer or a mesh principal: ${JSON.stringify(s)}`);
         }
         if ((s.principals ?? []).some((x: string) => x.includes('*'))) out.push(`${id(p)} rule ${i} has a wildcard principal`);
