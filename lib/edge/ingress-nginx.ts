@@ -104,6 +104,7 @@ export class IngressNginxEdge {
       uniquenessKey: `ingress-nginx/class:${className}`,
       meshPrincipals: [controllerPrincipal(controller)],
       sources: [{ namespace: controller.namespace }],
+      backendProtocol: o.backendProtocol,
       apiObjects: [ingress, ...(signIn?.apiObjects ?? [])],
       problems: (): Problem[] => [
         ...edgeOptionProblems(o),

@@ -154,4 +154,10 @@ export interface BoundEdge {
   readonly gateway?: string;
   /** Problems with the declaration. */
   problems(): Problem[];
+  /**
+   * The protocol the edge speaks to the backend, when it is not HTTP/1.1.
+   *
+   * @default - HTTP
+   */
+  readonly backendProtocol?: 'HTTP' | 'GRPC';
 }

@@ -44,7 +44,7 @@ import {
   virtualServiceSpec,
 } from '../mesh/traffic';
 import { MANAGED_BY_LABEL, isDnsLabel, sortStrings } from '../util/names';
-import { BoundBackend, EndpointBackend } from './backend';
+import { BackendProtocol, BoundBackend, EndpointBackend } from './backend';
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
 const PATH = /^\/[^\s*]*\*?$|^\*[^\s*]*$/;
@@ -354,6 +354,7 @@ export class SecureMlEndpoint extends Construct {
       });
       const edge = this.edge;
       this.problems.addAppCheck(() => this.edgeHostProblems(edge));
+      this.problems.addCheck(() => this.protocolProblems(edge));
       this.problems.addCheck(() => [
         ...edge.problems(),
         ...edge.meshPrincipals.filter((p) => !isMeshPrincipal(p)).map((p) => problem('edge controller principal',
@@ -634,6 +635,15 @@ export class SecureMlEndpoint extends Construct {
       }
     }
     return out;
+  }
+
+  /** A gRPC edge needs a backend port Istio reads as gRPC (or HTTP/2): the sidecar speaks what the port's name says. */
+  private protocolProblems(edge: BoundEdge): Problem[] {
+    if (edge.backendProtocol !== 'GRPC') return [];
+    const declared = this.backend.protocol?.();
+    if (!declared || declared.protocol === BackendProtocol.GRPC || declared.protocol === BackendProtocol.HTTP2) return [];
+    return [problem('backend', 'a Service port declared as grpc (port name "grpc" or "grpc-<suffix>", or appProtocol grpc) when edge.backendProtocol is "GRPC"',
+      declared.declaredAs, 'the sidecar would speak HTTP/1.1 to the model and break gRPC; name the port for its protocol, or pass protocol: BackendProtocol.GRPC')];
   }
 
   /** A public host is served by one endpoint per controller. Reported by the later endpoint. */

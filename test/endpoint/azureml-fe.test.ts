@@ -82,6 +82,6 @@ describe('azureml-fe backend', () => {
   });
 
   test('fails for model pods without a selector or with a bad namespace', () => {
-    expect(() => build([{ namespace: 'Bad', selector: {} }])).toThrow(/backend\.modelPods\[0\]\.namespace must be a namespace name.*\n.*backend\.modelPods\[0\]\.selector must be a non-empty label selector/);
+    expect(() => build([{ namespace: 'Bad', selector: {} as any }])).toThrow(/backend\.modelPods\[0\]\.namespace must be a namespace name.*\n.*backend\.modelPods\[0\]\.selector must be a non-empty label selector/);
   });
 });
