@@ -32,3 +32,5 @@ export type { IstioProfileOptions } from './mesh/profile';
 export * from './endpoint/mesh-namespace';
 export { NAMESPACE_NAME_LABEL } from './endpoint/network-policy';
 export type { NetworkSource } from './endpoint/network-policy';
+export * from './mesh/audit-log';
+export { ModelPodsFence } from './endpoint/azureml-model-pods';

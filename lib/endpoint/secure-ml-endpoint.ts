@@ -17,6 +17,7 @@ import {
 import { AuthorizationPolicy, AuthorizationPolicySpecRules, PeerAuthentication, RequestAuthentication } from '../imports/security.istio.io';
 import { Telemetry } from '../imports/telemetry.istio.io';
 import { MeshProfile } from '../mesh/profile';
+import { AUDIT_LOG_PROVIDER } from '../mesh/audit-log';
 import { k8s } from 'cdk8s-plus-28';
 import { MeshNamespace, namespaceObjects } from './mesh-namespace';
 import { ModelPodsFence } from './azureml-model-pods';
@@ -169,6 +170,18 @@ export interface SecureMlEndpointProps {
    * @default ['envoy']
    */
   readonly accessLogProviders?: string[];
+
+  /**
+   * Also write the audit log: the endpoint's Telemetry enables the
+   * `cdk8s-azureml-mesh-audit` provider, one JSON line per request with the
+   * caller's mesh principal, token `sub`/`oid`/`azp`/`appid`, method, path,
+   * response code and the authorization decision. The provider must be in the
+   * mesh config: {@link AuditLogMeshConfig} (AKS Istio add-on) or
+   * `auditLogExtensionProvider()` in Istio's `meshConfig.extensionProviders`.
+   *
+   * @default false
+   */
+  readonly auditLog?: boolean;
 
   /**
    * The Azure resource that stands for this endpoint in Azure RBAC, e.g. the
@@ -361,7 +374,7 @@ export class SecureMlEndpoint extends Construct {
           'a mesh principal "<trustDomain>/ns/<namespace>/sa/<serviceaccount>" without wildcards', p)),
       ]);
     }
-    const providers = props.accessLogProviders ?? ['envoy'];
+    const providers = [...(props.accessLogProviders ?? ['envoy']), ...(props.auditLog ? [AUDIT_LOG_PROVIDER] : [])];
     if (providers.length > 0) {
       this.telemetry = new Telemetry(this, 'AccessLogs', {
         metadata,

@@ -83,6 +83,16 @@ export class MeshProfile {
     private readonly declarationProblems: Problem[],
   ) {}
 
+  /** The control-plane revision, for revisioned profiles (e.g. `asm-1-28`). */
+  public get revision(): string | undefined {
+    return this.nsLabels[ISTIO_REVISION_LABEL];
+  }
+
+  /** True for the AKS Istio add-on (its mesh config lives in `istio-shared-configmap-<revision>`). */
+  public get isAksIstioAddon(): boolean {
+    return this.name.startsWith('AKS Istio add-on');
+  }
+
   /** Labels that enrol a namespace (copy). */
   public get namespaceLabels(): Record<string, string> {
     return { ...this.nsLabels };
