@@ -13,6 +13,7 @@ import {
   EntraTenant,
   ManagedIdentity,
   MeshIdentityBinding,
+  MeshNamespace,
   SecureMlEndpoint,
   TokenVersion,
 } from '../../lib';
@@ -34,6 +35,7 @@ export const TEST_APPS: TestApp[] = [
     name: 'minimal service backend, v2 tokens',
     build(app) {
       const chart = new Chart(app, 'minimal');
+      new MeshNamespace(chart, 'Namespace', { name: 'ml' });
       new SecureMlEndpoint(chart, 'Endpoint', {
         backend: EndpointBackend.service({ name: 'model', namespace: 'ml', port: 8080, selector: { app: 'model' } }),
         tenant: new EntraTenant({ tenantId: TENANT_ID }),
@@ -46,6 +48,7 @@ export const TEST_APPS: TestApp[] = [
     name: 'every caller kind, both token versions, operations and claim headers',
     build(app) {
       const chart = new Chart(app, 'all-callers', { namespace: 'scoring' });
+      new MeshNamespace(chart, 'Namespace', { name: 'scoring' });
       new SecureMlEndpoint(chart, 'Endpoint', {
         backend: EndpointBackend.service({ name: 'scorer', port: 80, selector: { app: 'scorer', tier: 'model' } }),
         tenant: new EntraTenant({ tenantId: TENANT_ID, tokenVersion: TokenVersion.BOTH }),
@@ -76,6 +79,7 @@ export const TEST_APPS: TestApp[] = [
     name: 'v1 tokens in Azure US Government, anyAuthenticated, no access logs',
     build(app) {
       const chart = new Chart(app, 'usgov');
+      new MeshNamespace(chart, 'Namespace', { name: 'gov' });
       new SecureMlEndpoint(chart, 'Endpoint', {
         namespace: 'gov',
         backend: EndpointBackend.service({ name: 'triton', port: 8000, selector: { 'app.kubernetes.io/name': 'triton' } }),
@@ -91,6 +95,7 @@ export const TEST_APPS: TestApp[] = [
     name: 'cdk8s-plus Deployment backend in Azure China with custom traffic policy',
     build(app) {
       const chart = new Chart(app, 'kplus-deployment', { namespace: 'models' });
+      new MeshNamespace(chart, 'Namespace', { name: 'models' });
       const deployment = new kplus.Deployment(chart, 'Model', {
         containers: [{ image: 'ghcr.io/contoso/model:1.0.0', ports: [{ number: 8080 }] }],
       });
@@ -108,6 +113,7 @@ export const TEST_APPS: TestApp[] = [
     name: 'workload identity: existing and to-be-created identities, grants across namespaces',
     build(app) {
       const ml = new Chart(app, 'wi-model', { namespace: 'ml' });
+      new MeshNamespace(ml, 'Namespace', { name: 'ml' });
       const endpoint = new SecureMlEndpoint(ml, 'Endpoint', {
         backend: EndpointBackend.service({ name: 'model', port: 80, selector: { app: 'model' } }),
         tenant: new EntraTenant({ tenantId: TENANT_ID, tokenVersion: TokenVersion.BOTH }),
@@ -116,6 +122,7 @@ export const TEST_APPS: TestApp[] = [
         azureScope: AzureScope.onlineEndpoint({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml', workspace: 'ml-ws', endpoint: 'model-ep' }),
       });
       const jobs = new Chart(app, 'wi-jobs', { namespace: 'jobs' });
+      new MeshNamespace(jobs, 'Namespace', { name: 'jobs' });
       const existing = new MeshIdentityBinding(jobs, 'Scorer', {
         identity: ManagedIdentity.existing({ clientId: CLIENT_ID, principalId: SP_OBJECT_ID }),
         oidcIssuerUrl: OIDC_ISSUER,

@@ -38,7 +38,7 @@ describe('audit log', () => {
     }));
     const cm = one(manifests, 'ConfigMap');
     expect(cm.metadata).toMatchObject({ name: 'istio-shared-configmap-asm-1-28', namespace: 'aks-istio-system' });
-    const mesh = parse(cm.data.mesh) as any;
+    const mesh = parse((cm as any).data.mesh) as any;
     expect(mesh.accessLogFile).toBe('/dev/stdout');
     expect(mesh.extensionProviders).toEqual([auditLogExtensionProvider()]);
     const violations = sharedValidator().validateAll(manifests);

@@ -17,6 +17,7 @@ import {
   ManagedIdentity,
   ManagedOnlineEndpoint,
   MeshIdentityBinding,
+  MeshNamespace,
   SecureMlEndpoint,
   TlsCertificate,
   TokenVersion,
@@ -150,6 +151,12 @@ export function buildSpec(app: App, spec: AppSpec, orders: Orders = {}, fault?: 
   if (fault) spec = withFault(spec, fault);
   const tenantFor = (v: TokenVersion) => new EntraTenant({ tenantId: TID, tokenVersion: v });
   const endpoints: SecureMlEndpoint[] = [];
+  // the endpoints' namespaces, enrolled in the mesh (invariant 12), in one chart whatever the declaration order
+  const namespaces = [...new Set(spec.endpoints.map((e) => `ns-${e.namespace}`))].sort();
+  if (namespaces.length) {
+    const nsChart = new Chart(app, 'namespaces');
+    for (const ns of namespaces) new MeshNamespace(nsChart, ns, { name: ns });
+  }
   const endpointOrder = orders.endpoints ?? spec.endpoints.map((_, i) => i);
   for (const i of endpointOrder) {
     const e = spec.endpoints[i];
