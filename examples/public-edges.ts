@@ -1,19 +1,22 @@
 /**
- * Two models published outside the cluster, each through an NGINX edge that
- * terminates TLS, limits requests and hands traffic to the mesh through the
- * Service (the backend admits only the edge controller's mesh principal,
- * with a valid token):
+ * Two models published outside the cluster, each through an edge that
+ * terminates TLS, redirects plain HTTP (308), adds HSTS and hands traffic to
+ * the mesh through the Service (the backend admits only the edge's mesh
+ * principal, with a valid token):
  *
- * - risk scoring behind the AKS application routing add-on (managed ingress-nginx),
- *   with a certificate from an existing Secret;
- * - claims triage behind the F5 NGINX Ingress Controller, with its certificate
- *   synced from Azure Key Vault by the Secrets Store CSI driver.
+ * - risk scoring behind the AKS Istio add-on's external ingress gateway
+ *   (works on a stock AKS cluster with the Istio add-on: the gateway is a mesh
+ *   proxy), with a certificate from an existing Secret in the gateway's
+ *   namespace;
+ * - claims triage behind the F5 NGINX Ingress Controller, its pods enrolled in
+ *   the mesh (`controllerInMesh`), with its certificate synced from Azure Key
+ *   Vault by the Secrets Store CSI driver.
  */
-import { App, Chart, ChartProps, Size } from 'cdk8s';
+import { App, Chart, ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import {
-  AKS_APP_ROUTING_CLASS,
+  AKS_ISTIO_EXTERNAL_GATEWAY,
   AzureScope,
   Caller,
   Edge,
@@ -45,19 +48,17 @@ function modelServer(scope: Construct, name: string, image: string): kplus.Servi
   return model.exposeViaService({ name, ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
 }
 
-/** Risk scoring behind the AKS application routing add-on. */
+/** Risk scoring behind the AKS Istio add-on's external ingress gateway. */
 export class RiskScoringChart extends Chart {
   public readonly endpoint: SecureMlEndpoint;
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'risk', ...props });
-    const edge: IEdge = Edge.ingressNginx({
+    const edge: IEdge = Edge.istioGateway({
       host: 'risk.contoso.com',
-      ingressClassName: AKS_APP_ROUTING_CLASS,
+      // the add-on's gateway pods (aks-istio-ingress); the TLS Secret lives in that namespace
+      gateway: AKS_ISTIO_EXTERNAL_GATEWAY,
       tls: TlsCertificate.fromSecret('risk-contoso-com-tls'),
-      rateLimit: { requestsPerSecond: 20 },
-      sourceRanges: ['10.0.0.0/8'],
-      maxBodySize: Size.mebibytes(16),
     });
     this.endpoint = new SecureMlEndpoint(this, 'Endpoint', {
       backend: EndpointBackend.fromService(modelServer(this, 'risk-model', 'ghcr.io/contoso/risk-model:3.2.0')),
@@ -89,6 +90,8 @@ export class ClaimsTriageChart extends Chart {
       callers: [Caller.appRole('Claims.Triage')],
       edge: Edge.nginxIngressController({
         host: 'claims.contoso.com',
+        // nginx-ingress is labelled for sidecar injection and the controller restarted (see docs/edges.md)
+        controllerInMesh: true,
         tls: TlsCertificate.fromKeyVault({
           vault: AzureScope.keyVault({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'edge-prod', vault: 'kv-contoso-edge' }),
           certificateName: 'claims-contoso-com',

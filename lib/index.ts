@@ -2,6 +2,7 @@ export { Diagnostics, DiagnosticSeverity, MeshValidationError, PRINT_WARNINGS_CO
 export type { Diagnostic } from './errors';
 export type { Problem } from './errors';
 export * from './entra/tenant';
+export * from './entra/application';
 export * from './callers/caller';
 export * from './endpoint/backend';
 export * from './endpoint/secure-ml-endpoint';

@@ -80,25 +80,27 @@ describe('examples', () => {
     ]);
   });
 
-  test('public edges: invariants 5 and 6 on both NGINX edges', () => {
+  test('public edges: risk scoring behind the AKS Istio add-on gateway, claims triage behind F5 NIC (enrolled in the mesh); invariants 5 and 6', () => {
     const { manifests } = synthApp((app) => EXAMPLES.find((e) => e.name === 'public-edges')!.build(app));
-    // no snippet annotation anywhere
+    // no snippet annotation anywhere, and no AKS application routing (its NGINX has no sidecar)
     expect(JSON.stringify(manifests)).not.toMatch(/snippet/);
-    // ingress-nginx (AKS add-on): TLS, redirect, through the Service
-    const ingress = one(manifests, 'Ingress');
-    expect(ingress.spec.ingressClassName).toBe('webapprouting.kubernetes.azure.com');
-    expect(ingress.spec.tls).toEqual([{ hosts: ['risk.contoso.com'], secretName: 'risk-contoso-com-tls' }]);
-    expect(ingress.metadata.annotations).toMatchObject({
-      'nginx.ingress.kubernetes.io/force-ssl-redirect': 'true',
-      'nginx.ingress.kubernetes.io/service-upstream': 'true',
-      'nginx.ingress.kubernetes.io/upstream-vhost': 'risk-model.risk.svc.cluster.local',
-    });
+    expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
+    expect(JSON.stringify(manifests)).not.toMatch(/webapprouting|app-routing-system/);
+    // the AKS Istio add-on's external gateway: HTTPS with the Secret in its namespace, plain HTTP only redirected (308)
+    const gateways = manifests.filter((m) => m.kind === 'Gateway');
+    expect(gateways.map((g) => [g.metadata.namespace, g.spec.selector, g.spec.servers.map((s: any) => s.port.protocol)])).toEqual([
+      ['aks-istio-ingress', { istio: 'aks-istio-ingressgateway-external' }, ['HTTPS']],
+      ['aks-istio-ingress', { istio: 'aks-istio-ingressgateway-external' }, ['HTTP']],
+    ]);
+    expect(gateways[0].spec.servers[0].tls).toEqual({ mode: 'SIMPLE', credentialName: 'risk-contoso-com-tls' });
+    const routes = manifests.filter((m) => m.kind === 'VirtualService' && m.spec.hosts[0] === 'risk.contoso.com');
+    expect(routes.map((r) => r.spec.http[0].redirect?.redirectCode ?? r.spec.http[0].route[0].destination.host).sort()).toEqual([308, 'risk-model.risk.svc.cluster.local'].sort());
     // F5 NIC: TLS with redirect, use-cluster-ip on every upstream, Host set to the Service
     const vs = manifests.find((m) => m.kind === 'VirtualServer')!;
     expect(vs.spec.tls.secret).toBe('claims-contoso-com-tls');
-    expect(vs.spec.tls.redirect).toEqual({ enable: true, code: 301 });
+    expect(vs.spec.tls.redirect).toEqual({ enable: true, code: 308 });
     for (const u of vs.spec.upstreams) expect(u['use-cluster-ip']).toBe(true);
-    // Key Vault certificate: SecretProviderClass, a pod that mounts it, and the role on the vault only
+    // Key Vault certificate: SecretProviderClass, a pod that mounts it, and the role on the certificate's secret only
     const spc = one(manifests, 'SecretProviderClass');
     expect(spc.spec.secretObjects[0]).toMatchObject({ secretName: 'claims-contoso-com-tls', type: 'kubernetes.io/tls' });
     const sync = manifests.find((m) => m.kind === 'Deployment' && m.spec.template.spec.volumes?.some((v: any) => v.csi))!;
@@ -106,12 +108,12 @@ describe('examples', () => {
     expect(sync.spec.template.spec.serviceAccountName).toBe('edge-certificates');
     const plan = (() => { const a = Testing.app(); EXAMPLES.find((e) => e.name === 'public-edges')!.build(a); return AzurePlan.of(a).toJson(); })();
     expect(plan.roleAssignments.map((r) => [r.scope, r.roleName])).toEqual([
-      [`/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/edge-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-edge`, 'Key Vault Secrets User'],
+      [`/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/edge-prod/providers/Microsoft.KeyVault/vaults/kv-contoso-edge/secrets/claims-contoso-com`, 'Key Vault Secrets User'],
     ]);
     // each backend admits its edge controller's principal and no namespace-wide source
     const allows = manifests.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec.action === 'ALLOW');
     expect(allows.map((p) => p.spec.rules.map((r: any) => r.from[0].source.principals))).toEqual([
-      [['cluster.local/ns/app-routing-system/sa/nginx']],
+      [['cluster.local/ns/aks-istio-ingress/sa/aks-istio-ingressgateway-external']],
       [['cluster.local/ns/nginx-ingress/sa/nginx-ingress']],
     ]);
     expect(JSON.stringify(allows)).not.toMatch(/namespaces/);

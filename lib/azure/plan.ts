@@ -52,6 +52,25 @@ export interface PlanFederatedCredential {
   readonly audiences: string[];
 }
 
+/**
+ * A federated credential on an Entra app registration (not on a managed
+ * identity): created with Microsoft Graph (`az ad app federated-credential
+ * create --id <clientId>`), which the Pulumi component does not do.
+ */
+export interface PlanApplicationFederatedCredential {
+  /** The app registration's Application (client) ID. */
+  readonly applicationClientId: string;
+  /** Credential name, unique per application. */
+  readonly name: string;
+  /** The cluster's OIDC issuer URL, exactly. */
+  readonly issuer: string;
+  /** `system:serviceaccount:<namespace>:<name>`. */
+  readonly subject: string;
+  readonly audiences: string[];
+  /** Construct paths that asked for it. */
+  readonly requestedBy: string[];
+}
+
 /** A custom role definition in the plan. */
 export interface PlanRoleDefinition {
   /** The definition's GUID (its ARM name). */
@@ -85,6 +104,12 @@ export interface AzurePlanDocument {
   readonly schemaVersion: 1;
   readonly identities: PlanIdentity[];
   readonly federatedCredentials: PlanFederatedCredential[];
+  /**
+   * Federated credentials on app registrations (present when there is one):
+   * created by you or your pipeline with Microsoft Graph; the Pulumi
+   * component does not create them.
+   */
+  readonly applicationFederatedCredentials?: PlanApplicationFederatedCredential[];
   readonly roleDefinitions: PlanRoleDefinition[];
   readonly roleAssignments: PlanRoleAssignment[];
 }
@@ -121,6 +146,8 @@ export class AzurePlan extends Construct {
   /** Every credential as declared, in declaration order; identical ones collapse in the plan. */
   private readonly credentials: Array<PlanFederatedCredential & { source: string }> = [];
   private readonly assignments = new Map<string, AssignmentRecord>();
+  /** Credentials on app registrations, by client id, issuer, subject and name. */
+  private readonly applicationCredentials = new Map<string, Omit<PlanApplicationFederatedCredential, 'requestedBy'> & { requestedBy: Set<string> }>();
   /** `<ns>/<sa>` → paths of the bindings that bind it. */
   private readonly serviceAccounts = new Map<string, string[]>();
 
@@ -144,6 +171,19 @@ export class AzurePlan extends Construct {
   public addFederatedCredential(identity: ManagedIdentity, credential: { name: string; issuer: string; subject: string }, source: Construct): void {
     this.addIdentity(identity, source);
     this.credentials.push({ identityRef: identity.ref, ...credential, audiences: [TOKEN_EXCHANGE_AUDIENCE], source: source.node.path });
+  }
+
+  /**
+   * Records a federated credential on an app registration (idempotent per
+   * application, issuer, subject and name). Kept apart from managed
+   * identities' credentials: it is created through Microsoft Graph.
+   */
+  public addApplicationFederatedCredential(applicationClientId: string, credential: { name: string; issuer: string; subject: string }, source: Construct): void {
+    const key = `${applicationClientId}|${credential.subject}|${credential.issuer}|${credential.name}`;
+    const record = this.applicationCredentials.get(key)
+      ?? { applicationClientId, ...credential, audiences: [TOKEN_EXCHANGE_AUDIENCE], requestedBy: new Set<string>() };
+    record.requestedBy.add(source.node.path);
+    this.applicationCredentials.set(key, record);
   }
 
   /** Records that a binding binds a ServiceAccount (each ServiceAccount is bound once). */
@@ -199,10 +239,15 @@ export class AzurePlan extends Construct {
     const identities = sortStrings(this.identities.keys()).map((ref) => planIdentity(this.identities.get(ref)!.identity, this.identities.get(ref)!.source));
     const credentials = this.uniqueCredentials();
     const assignments = sortStrings(this.assignments.keys()).map((name) => this.planAssignment(name));
+    const applicationCredentials = sortStrings(this.applicationCredentials.keys()).map((k) => {
+      const r = this.applicationCredentials.get(k)!;
+      return { ...r, requestedBy: sortStrings(r.requestedBy) };
+    });
     return {
       schemaVersion: 1,
       identities,
       federatedCredentials: credentials,
+      ...(applicationCredentials.length ? { applicationFederatedCredentials: applicationCredentials } : {}),
       roleDefinitions: this.roleDefinitions(),
       roleAssignments: assignments,
     };

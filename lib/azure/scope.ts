@@ -8,6 +8,7 @@ export enum ScopeKind {
   ML_WORKSPACE = 'mlWorkspace',
   ONLINE_ENDPOINT = 'onlineEndpoint',
   KEY_VAULT = 'keyVault',
+  KEY_VAULT_SECRET = 'keyVaultSecret',
   CONTAINER_REGISTRY = 'containerRegistry',
   USER_ASSIGNED_IDENTITY = 'userAssignedIdentity',
 }
@@ -37,6 +38,11 @@ const KEY_VAULT: Segment = {
   label: 'key vault',
   check: (v) => /^[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$/.test(v) && !v.includes('--'),
   rule: '3-24 letters, digits or "-", starting with a letter, ending with a letter or digit, no "--"',
+};
+const KEY_VAULT_SECRET: Segment = {
+  label: 'secret',
+  check: (v) => /^[a-zA-Z0-9-]{1,127}$/.test(v),
+  rule: '1-127 letters, digits or "-"',
 };
 const REGISTRY: Segment = {
   label: 'container registry',
@@ -101,6 +107,17 @@ export class AzureScope {
     return new AzureScope(ScopeKind.KEY_VAULT, [[SUBSCRIPTION, ref.subscriptionId], [RESOURCE_GROUP, ref.resourceGroup], [KEY_VAULT, ref.vault]]);
   }
 
+  /**
+   * One secret of a Key Vault (Azure RBAC vaults only): the narrowest scope
+   * for Key Vault Secrets User. A certificate's private key and chain are
+   * read through the secret of the same name.
+   */
+  public static keyVaultSecret(ref: { subscriptionId: string; resourceGroup: string; vault: string; secret: string }): AzureScope {
+    return new AzureScope(ScopeKind.KEY_VAULT_SECRET, [
+      [SUBSCRIPTION, ref.subscriptionId], [RESOURCE_GROUP, ref.resourceGroup], [KEY_VAULT, ref.vault], [KEY_VAULT_SECRET, ref.secret],
+    ]);
+  }
+
   /** An Azure Container Registry. */
   public static containerRegistry(ref: { subscriptionId: string; resourceGroup: string; registry: string }): AzureScope {
     return new AzureScope(ScopeKind.CONTAINER_REGISTRY, [[SUBSCRIPTION, ref.subscriptionId], [RESOURCE_GROUP, ref.resourceGroup], [REGISTRY, ref.registry]]);
@@ -138,7 +155,10 @@ export class AzureScope {
     if (provider.kind === ScopeKind.ML_WORKSPACE && parts.length === 10 && parts[8].toLowerCase() === 'onlineendpoints') {
       return AzureScope.onlineEndpoint({ subscriptionId: sub, resourceGroup: rg, workspace: name, endpoint: parts[9] });
     }
-    return fail(`unsupported child resource "${parts.slice(8).join('/')}"; supported: workspaces/<ws>/onlineEndpoints/<name>`);
+    if (provider.kind === ScopeKind.KEY_VAULT && parts.length === 10 && parts[8].toLowerCase() === 'secrets') {
+      return AzureScope.keyVaultSecret({ subscriptionId: sub, resourceGroup: rg, vault: name, secret: parts[9] });
+    }
+    return fail(`unsupported child resource "${parts.slice(8).join('/')}"; supported: workspaces/<ws>/onlineEndpoints/<name>, vaults/<vault>/secrets/<name>`);
   }
 
   /** The ARM id. */
@@ -165,6 +185,18 @@ export class AzureScope {
       .map(([segment, value]) => problem(`${field} ${segment.label} segment`, segment.rule, value, `in ${this.id}`));
   }
 
+  /**
+   * The secret `name` of this Key Vault scope (see {@link AzureScope.keyVaultSecret});
+   * on a scope of another kind, a scope whose problems say so.
+   */
+  public secret(name: string): AzureScope {
+    if (this.kind !== ScopeKind.KEY_VAULT) {
+      return new AzureScope(ScopeKind.KEY_VAULT_SECRET, [], `${this.id}/secrets/${name}`, [problem('scope', 'a Key Vault scope', this.id, 'only a vault has secrets')]);
+    }
+    const [sub, rg, vault] = this.segments.map(([, v]) => v);
+    return AzureScope.keyVaultSecret({ subscriptionId: sub, resourceGroup: rg, vault, secret: name });
+  }
+
   /** The name in the last segment (e.g. the endpoint, vault or workspace name). */
   public get name(): string {
     return this.segments[this.segments.length - 1]?.[1] ?? '';
@@ -183,6 +215,7 @@ export class AzureScope {
     const rg = `${sub}/resourceGroups/${v[1]}`;
     if (kind === ScopeKind.RESOURCE_GROUP) return rg;
     if (kind === ScopeKind.ONLINE_ENDPOINT) return `${rg}/providers/${PROVIDER_PATH[ScopeKind.ML_WORKSPACE]}/${v[2]}/onlineEndpoints/${v[3]}`;
+    if (kind === ScopeKind.KEY_VAULT_SECRET) return `${rg}/providers/${PROVIDER_PATH[ScopeKind.KEY_VAULT]}/${v[2]}/secrets/${v[3]}`;
     return `${rg}/providers/${PROVIDER_PATH[kind]}/${v[2]}`;
   }
 }

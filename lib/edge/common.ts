@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { ApiObject, Size, SizeRoundingBehavior } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { Problem, problem } from '../errors';
+import { Problem, ProblemCollector, problem, warning } from '../errors';
 import { isDnsLabel, isDnsSubdomain } from '../util/names';
 import { EdgeBindContext, EdgeController, EdgeOptions } from './types';
 
@@ -10,6 +10,14 @@ import { EdgeBindContext, EdgeController, EdgeOptions } from './types';
 export const DEFAULT_MAX_BODY_SIZE = Size.mebibytes(32);
 /** Default burst multiplier. */
 export const DEFAULT_BURST_MULTIPLIER = 5;
+/**
+ * The HSTS header every edge adds to its HTTPS responses (where it can be set
+ * per host): one year, this host only (no `includeSubDomains`: the edge owns
+ * one exact host, not its subdomains; no `preload`).
+ */
+export const HSTS_HEADER = { name: 'Strict-Transport-Security', value: 'max-age=31536000' } as const;
+/** The status of every HTTP-to-HTTPS redirect the library writes: 308 keeps the method and body (301 lets clients turn a POST into a GET). */
+export const HTTPS_REDIRECT_CODE = 308;
 
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)+$/;
 /** Highest accepted request rate (per second). */
@@ -106,4 +114,66 @@ export function edgeOptionProblems(options: EdgeOptions): Problem[] {
  */
 export function ingressObject(scope: Construct, id: string, props: k8s.KubeIngressProps): ApiObject {
   return new ApiObject(scope, id, { ...k8s.KubeIngress.GVK, ...props });
+}
+
+/** How an NGINX edge's controller is enrolled in the mesh, for {@link meshEnrolmentChecks}. */
+export interface MeshEnrolment {
+  /** The edge's `controllerInMesh` option. */
+  readonly controllerInMesh: boolean | undefined;
+  /** The controller whose principal the backend admits. */
+  readonly controller: EdgeController;
+  /** The product, as the messages name it (e.g. `ingress-nginx`). */
+  readonly product: string;
+  /**
+   * True when the controller's stock install can not be enrolled by the user
+   * in a supported way (the AKS application routing add-on): then an unset
+   * `controllerInMesh` is an error, not a warning.
+   */
+  readonly managed: boolean;
+}
+
+/** What the user does to enrol a controller namespace in the mesh (one sentence, for messages). */
+function enrolmentHowTo(namespace: string): string {
+  return `label namespace ${namespace} for sidecar injection (istio.io/rev=<revision> on the AKS Istio add-on, istio-injection=enabled otherwise), `
+    + 'keep the clients\' traffic out of the sidecar (pod annotation traffic.sidecar.istio.io/includeInboundPorts: ""), restart the controller, then set controllerInMesh: true';
+}
+
+/**
+ * The controller of an NGINX edge must run with an Istio sidecar: the backend
+ * is STRICT mTLS and admits only the controller's mesh principal. No stock
+ * install injects one, so the declaration states it (`controllerInMesh`):
+ * `false` is an error; unset is an error for the AKS application routing
+ * add-on (managed, no sidecar, no documented Istio integration) and a warning
+ * for the others (self-installed: the sidecar may have been added).
+ */
+export function meshEnrolmentChecks(e: MeshEnrolment): { problems: Problem[]; warnings: Problem[] } {
+  const ns = e.controller.namespace;
+  const refuse = `with STRICT mTLS the backend refuses every request from a controller without an Istio sidecar (it has no mesh identity); ${enrolmentHowTo(ns)}`;
+  if (e.controllerInMesh !== undefined && typeof e.controllerInMesh !== 'boolean') {
+    return { problems: [problem('edge.controllerInMesh', 'true or false', e.controllerInMesh)], warnings: [] };
+  }
+  if (e.controllerInMesh === false) {
+    return { problems: [problem('edge.controllerInMesh', 'true: the backend admits the edge only through the controller\'s mesh principal', false, refuse)], warnings: [] };
+  }
+  if (e.controllerInMesh === true) return { problems: [], warnings: [] };
+  if (e.managed) {
+    return {
+      problems: [problem('edge.controllerInMesh', `true for the ${e.product} controller in ${ns}, whose pods run without an Istio sidecar`, undefined,
+        `${refuse}; or use Edge.istioGateway with AKS_ISTIO_EXTERNAL_GATEWAY, which works on a stock AKS Istio add-on cluster`)],
+      warnings: [],
+    };
+  }
+  return {
+    problems: [],
+    warnings: [warning('edge.controllerInMesh', `is not set: the stock ${e.product} install runs the controller in ${ns} without an Istio sidecar, and ${refuse}`)],
+  };
+}
+
+/**
+ * Reports an edge's warnings through the warnings channel (a child construct
+ * `Edge` of the endpoint, so they are printed once at synth, kept in
+ * `Diagnostics.of(app)`, and errors in strict mode).
+ */
+export function reportEdgeWarnings(scope: Construct, check: () => Problem[]): void {
+  new ProblemCollector(new Construct(scope, 'Edge')).addWarningCheck(check);
 }

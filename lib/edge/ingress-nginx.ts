@@ -1,6 +1,6 @@
 import { Problem, problem } from '../errors';
 import { isDnsSubdomain } from '../util/names';
-import { DEFAULT_BURST_MULTIPLIER, controllerPrincipal, edgeOptionProblems, ingressObject, maxBodyMebibytes, readTimeoutSeconds } from './common';
+import { DEFAULT_BURST_MULTIPLIER, controllerPrincipal, edgeOptionProblems, ingressObject, maxBodyMebibytes, meshEnrolmentChecks, readTimeoutSeconds, reportEdgeWarnings } from './common';
 import { BrowserSignInOptions, bindSignIn } from './sign-in';
 import { BoundEdge, EdgeBindContext, EdgeController, EdgeOptions } from './types';
 
@@ -32,6 +32,27 @@ export interface IngressNginxEdgeOptions extends EdgeOptions {
   readonly backendProtocol?: 'HTTP' | 'GRPC';
 
   /**
+   * Declares that the controller's pods run with an Istio sidecar (their
+   * namespace is enrolled in the mesh). The backend is STRICT mTLS and admits
+   * the edge only through the controller's mesh principal, so a controller
+   * without a sidecar is refused on every request. No stock install injects
+   * one: label the controller's namespace for injection
+   * (`istio.io/rev=<revision>` on the AKS Istio add-on, `istio-injection=enabled`
+   * otherwise), set the pod annotation
+   * `traffic.sidecar.istio.io/includeInboundPorts: ""` (the clients' traffic
+   * stays with NGINX), restart the controller, then set this to `true`.
+   *
+   * For the AKS application routing add-on (`app-routing-system`), whose
+   * managed pods have no sidecar and no documented Istio integration, leaving
+   * this out is an error; prefer `Edge.istioGateway` with
+   * `AKS_ISTIO_EXTERNAL_GATEWAY` there. For other controllers it is a warning.
+   * `false` is always an error.
+   *
+   * @default - not stated: an error for the AKS application routing add-on, a warning otherwise
+   */
+  readonly controllerInMesh?: boolean;
+
+  /**
    * Browser sign-in with oauth2-proxy (Entra ID, workload identity) in front
    * of the model; machine callers with a bearer token skip it.
    *
@@ -46,9 +67,15 @@ export interface IngressNginxEdgeOptions extends EdgeOptions {
  * Service (`service-upstream`, `upstream-vhost`) so the controller's sidecar
  * applies the mesh, limits suited to inference, and no snippet annotation.
  *
- * ingress-nginx was retired upstream in March 2026 and is still widely
- * deployed; prefer the F5 NGINX Ingress Controller or an Istio gateway for
- * new clusters.
+ * Legacy: ingress-nginx was retired upstream in March 2026 (no more
+ * releases or security fixes), and the AKS application routing add-on's
+ * managed NGINX is supported by Azure only through November 2026. Prefer an
+ * Istio gateway (`Edge.istioGateway`) or the F5 NGINX Ingress Controller.
+ *
+ * The controller must run with an Istio sidecar (see `controllerInMesh`).
+ * Redirects use the controller's `http-redirect-code` (308 by default) and
+ * HSTS comes from its ConfigMap (`hsts`, on by default): neither can be set
+ * per Ingress without a snippet, and no snippet is ever written.
  *
  * @see https://kubernetes.github.io/ingress-nginx/user-guide/nginx-configuration/annotations/
  */
@@ -99,6 +126,9 @@ export class IngressNginxEdge {
         }],
       },
     });
+    const product = controller.namespace === AKS_APP_ROUTING_DEFAULT.namespace ? 'AKS application routing add-on' : 'ingress-nginx';
+    const enrolment = meshEnrolmentChecks({ controllerInMesh: o.controllerInMesh, controller, product, managed: product !== 'ingress-nginx' });
+    reportEdgeWarnings(ctx.scope, () => enrolment.warnings);
     return {
       host: o.host,
       uniquenessKey: `ingress-nginx/class:${className}`,
@@ -108,6 +138,7 @@ export class IngressNginxEdge {
       apiObjects: [ingress, ...(signIn?.apiObjects ?? [])],
       problems: (): Problem[] => [
         ...edgeOptionProblems(o),
+        ...enrolment.problems,
         ...(tls ? tls.problems() : []),
         ...(signIn ? signIn.problems() : []),
         ...(isDnsSubdomain(className) ? [] : [problem('edge.ingressClassName', 'an IngressClass name (DNS subdomain)', className)]),

@@ -1,8 +1,8 @@
 import { ApiObject, SizeRoundingBehavior } from 'cdk8s';
 import { Problem, problem } from '../errors';
-import { Gateway, GatewaySpecServersTlsMode } from '../imports/networking.istio.io';
+import { Gateway, GatewaySpecServersTlsMode, VirtualService, VirtualServiceSpecHttpRedirectDerivePort } from '../imports/networking.istio.io';
 import { isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from '../util/names';
-import { controllerPrincipal, edgeOptionProblems } from './common';
+import { HTTPS_REDIRECT_CODE, controllerPrincipal, edgeOptionProblems } from './common';
 import { BoundEdge, EdgeBindContext, EdgeController, EdgeOptions } from './types';
 
 
@@ -47,9 +47,18 @@ export interface IstioGatewayEdgeOptions extends EdgeOptions {
 
 /**
  * An Istio ingress gateway in front of the endpoint: a Gateway (HTTPS with
- * `credentialName`, HTTP redirected) in the gateway's namespace, and the
- * endpoint's VirtualService bound to it. Rate limits and source ranges are
- * not expressed here (use an NGINX edge, or policies on the gateway).
+ * `credentialName`) in the gateway's namespace, and the endpoint's
+ * VirtualService for the public host bound to it (with HSTS,
+ * `Strict-Transport-Security`, on every response). Plain HTTP is a second
+ * Gateway whose only route is a 308 redirect to HTTPS: the server option
+ * `tls.httpsRedirect` answers 301, which lets clients turn a POST into a GET,
+ * and a separate Gateway keeps the model's route off port 80 (a
+ * VirtualService applies to every server of the Gateways it names).
+ * Rate limits and source ranges are not expressed here (use an NGINX edge,
+ * or policies on the gateway).
+ *
+ * The gateway is a mesh proxy: nothing to inject. Its access logs follow
+ * the mesh's settings (see docs/edges.md, "Access logs at the edge").
  */
 export class IstioGatewayEdge {
   constructor(private readonly options: IstioGatewayEdgeOptions) {}
@@ -70,13 +79,28 @@ export class IstioGatewayEdge {
             hosts: [o.host],
             tls: { mode: GatewaySpecServersTlsMode.SIMPLE, credentialName: tls?.secretName },
           },
-          {
-            name: 'http-redirect',
-            port: { number: 80, name: 'http', protocol: 'HTTP' },
-            hosts: [o.host],
-            tls: { httpsRedirect: true },
-          },
         ],
+      },
+    });
+    // plain HTTP on its own Gateway, routed only to the redirect
+    const redirectGateway = new Gateway(ctx.scope, 'RedirectGateway', {
+      metadata: { namespace: gw.namespace, labels: { ...ctx.labels } },
+      spec: {
+        selector: { ...gw.selector },
+        servers: [{ name: 'http', port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [o.host] }],
+      },
+    });
+    const redirect = new VirtualService(ctx.scope, 'RedirectVirtualService', {
+      metadata: { namespace: gw.namespace, labels: { ...ctx.labels } },
+      spec: {
+        hosts: [o.host],
+        gateways: [`${gw.namespace}/${redirectGateway.name}`],
+        // read by the gateway in its own namespace only
+        exportTo: ['.'],
+        http: [{
+          name: 'https-redirect',
+          redirect: { scheme: 'https', derivePort: VirtualServiceSpecHttpRedirectDerivePort.FROM_UNDERSCORE_PROTOCOL_UNDERSCORE_DEFAULT, redirectCode: HTTPS_REDIRECT_CODE },
+        }],
       },
     });
     return {
@@ -85,7 +109,7 @@ export class IstioGatewayEdge {
       uniquenessKey: `istio-gateway/${Object.entries(gw.selector ?? {}).sort().map(([k, v]) => `${k}=${v}`).join(',')}`,
       meshPrincipals: [controllerPrincipal(controller)],
       sources: [{ namespace: gw.namespace, podLabels: { ...gw.selector } }],
-      apiObjects: [gateway as ApiObject],
+      apiObjects: [gateway as ApiObject, redirectGateway, redirect],
       gateway: `${gw.namespace}/${gateway.name}`,
       problems: (): Problem[] => {
         const out = [...edgeOptionProblems(o), ...(tls ? tls.problems() : [])];

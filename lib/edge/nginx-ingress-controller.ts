@@ -4,7 +4,10 @@ import { Problem, problem } from '../errors';
 import { Policy, PolicySpec, VirtualServer } from '../imports/k8s.nginx.org';
 import { LIST_CLAIMS } from '../mesh/security';
 import { isDnsSubdomain } from '../util/names';
-import { DEFAULT_BURST_MULTIPLIER, controllerPrincipal, edgeOptionProblems, maxBodyMebibytes, readTimeoutSeconds } from './common';
+import {
+  DEFAULT_BURST_MULTIPLIER, HSTS_HEADER, HTTPS_REDIRECT_CODE, controllerPrincipal, edgeOptionProblems, maxBodyMebibytes, meshEnrolmentChecks,
+  readTimeoutSeconds, reportEdgeWarnings,
+} from './common';
 import { BoundEdge, EdgeBindContext, EdgeController, EdgeOptions } from './types';
 
 /**
@@ -44,10 +47,31 @@ export interface NginxIngressControllerEdgeOptions extends EdgeOptions {
   readonly nginxPlus?: boolean;
 
   /**
+   * Declares that the controller's pods run with an Istio sidecar (their
+   * namespace is enrolled in the mesh). The backend is STRICT mTLS and admits
+   * the edge only through the controller's mesh principal, so a controller
+   * without a sidecar is refused on every request, and F5's install manifests
+   * and Helm chart inject none by default. Label the controller's namespace
+   * for injection (`istio.io/rev=<revision>` on the AKS Istio add-on,
+   * `istio-injection=enabled` otherwise), set the pod annotations
+   * `traffic.sidecar.istio.io/includeInboundPorts: ""` and
+   * `traffic.sidecar.istio.io/excludeInboundPorts: "80,443"` (F5's Istio
+   * guide), restart the controller, then set this to `true`.
+   *
+   * @default - not stated: a warning (`false` is an error)
+   */
+  readonly controllerInMesh?: boolean;
+
+  /**
    * Validate tokens at the edge too (`jwt` policy, NGINX Plus only): NGINX
    * checks the signature against the tenant's JWKS and the token lifetime, and
    * answers 401 before the request reaches the mesh. Issuer and audiences are
    * checked by the mesh, which always validates every token.
+   *
+   * The `jwt` policy reads the `Authorization` header's bearer token, so
+   * this is an error when the endpoint sets `tokenHeader` (then
+   * `Authorization` carries something else, e.g. the Azure ML key, and
+   * every request would get 401).
    *
    * @default false
    */
@@ -67,7 +91,8 @@ export interface NginxIngressControllerEdgeOptions extends EdgeOptions {
 
 /**
  * The F5 NGINX Ingress Controller (`k8s.nginx.org/v1`) in front of the mesh:
- * a VirtualServer that terminates TLS, redirects plain HTTP (301) and proxies
+ * a VirtualServer that terminates TLS, redirects plain HTTP (308, which keeps
+ * the method and body), adds HSTS (`Strict-Transport-Security`) and proxies
  * to the backend Service's cluster IP with the Service's in-mesh host as
  * `Host` (`use-cluster-ip` plus `requestHeaders`, as F5's Istio guide
  * requires), so the controller's sidecar applies the mesh; plus Policies for
@@ -77,7 +102,8 @@ export interface NginxIngressControllerEdgeOptions extends EdgeOptions {
  * The controller pods must run with an Istio sidecar (inbound 80/443
  * excluded from capture) so that their mesh identity is
  * `<trustDomain>/ns/<namespace>/sa/<serviceAccount>`; the backend admits
- * only that principal from the edge. Rate limits count per NGINX pod.
+ * only that principal from the edge: state it with `controllerInMesh: true`.
+ * Rate limits count per NGINX pod.
  *
  * @see https://docs.nginx.com/nginx-ingress-controller/configuration/virtualserver-and-virtualserverroute-resources/
  * @see https://docs.nginx.com/nginx-ingress-controller/configuration/policy-resource/
@@ -122,7 +148,7 @@ export class NginxIngressControllerEdge {
           // fetch the signing keys over verified TLS (system CAs), with SNI
           sslVerify: true,
           sniEnabled: true,
-          // token: unset, i.e. the Authorization header's Bearer token
+          // token: unset, i.e. the Authorization header's Bearer token (a tokenHeader endpoint is an error)
         },
       }));
     }
@@ -134,7 +160,7 @@ export class NginxIngressControllerEdge {
         ingressClassName: className,
         tls: {
           secret: tls?.secretName,
-          redirect: { enable: true, code: 301 },
+          redirect: { enable: true, code: HTTPS_REDIRECT_CODE },
         },
         policies: policies.map((p) => ({ name: p.name })),
         upstreams: [{
@@ -154,12 +180,16 @@ export class NginxIngressControllerEdge {
               upstream: UPSTREAM,
               // the sidecar picks the mesh route by Host; the public host would miss it
               requestHeaders: { set: [{ name: 'Host', value: ctx.serviceHost }] },
+              // on every response, errors included
+              responseHeaders: { add: [{ name: HSTS_HEADER.name, value: HSTS_HEADER.value, always: true }] },
             },
           },
         }],
       },
     });
 
+    const enrolment = meshEnrolmentChecks({ controllerInMesh: o.controllerInMesh, controller, product: 'F5 NGINX Ingress Controller', managed: false });
+    reportEdgeWarnings(ctx.scope, () => enrolment.warnings);
     return {
       host: o.host,
       uniquenessKey: `nginx-ingress-controller/class:${className}`,
@@ -168,15 +198,16 @@ export class NginxIngressControllerEdge {
       apiObjects: [vs as ApiObject, ...policies],
       problems: (): Problem[] => [
         ...edgeOptionProblems(o),
+        ...enrolment.problems,
         ...(tls ? tls.problems() : []),
-        ...nginxIngressControllerProblems(o, className),
+        ...nginxIngressControllerProblems(o, className, ctx.tokenHeader),
       ],
     };
   }
 }
 
 /** Problems specific to the F5 NGINX Ingress Controller; fields are prefixed `edge.`. */
-function nginxIngressControllerProblems(o: NginxIngressControllerEdgeOptions, className: string): Problem[] {
+function nginxIngressControllerProblems(o: NginxIngressControllerEdgeOptions, className: string, tokenHeader: string | undefined): Problem[] {
   const out: Problem[] = [];
   if (!isDnsSubdomain(className)) {
     out.push(problem('edge.ingressClassName', 'an IngressClass name (DNS subdomain)', className));
@@ -184,6 +215,12 @@ function nginxIngressControllerProblems(o: NginxIngressControllerEdgeOptions, cl
   if (o.validateTokens && !o.nginxPlus) {
     out.push(problem('edge.validateTokens', 'false unless nginxPlus is true', o.validateTokens,
       'the jwt policy needs NGINX Plus; without it tokens are still validated in the mesh'));
+  }
+  if (o.validateTokens && o.nginxPlus && tokenHeader !== undefined) {
+    // The jwt policy's token field names an NGINX variable whose whole value is the token; the endpoint's
+    // tokenHeader carries "Bearer <token>", and stripping the prefix would need a map (a snippet): reject instead
+    out.push(problem('edge.validateTokens', `false when the endpoint reads its token from tokenHeader ("${tokenHeader}")`, o.validateTokens,
+      'the jwt policy checks the Authorization header, which then carries something else (for azureml-fe the Azure ML key), so NGINX would answer 401 to every request; the mesh validates the token in tokenHeader either way'));
   }
   if (o.rateLimit?.connections !== undefined) {
     out.push(problem('edge.rateLimit.connections', 'unset on the F5 NGINX Ingress Controller edge', o.rateLimit.connections,

@@ -32,7 +32,9 @@ export interface KeyVaultCertificateOptions {
 
   /**
    * The workload identity that reads the vault: it gets Key Vault Secrets
-   * User on the vault. It must be in the edge's namespace, and the pod that
+   * User on the certificate's secret only
+   * (`<vault id>/secrets/<certificateName>`), not on the vault. It must be in
+   * the edge's namespace, and the pod that
    * mounts the SecretProviderClass must run as its ServiceAccount
    * (`binding.applyTo(workload)`).
    */
@@ -109,8 +111,10 @@ export abstract class TlsCertificate implements ITlsCertificate {
    * Vault secret behind the certificate (`objectType: secret`, which returns
    * the private key and the whole chain as PEM) and syncs it into the Secret
    * as `tls.key` and `tls.crt`; and it grants the binding's identity Key Vault
-   * Secrets User on the vault (a role assignment in the app's Azure plan; the
-   * vault must use Azure RBAC, not access policies).
+   * Secrets User on that one secret, `<vault id>/secrets/<certificateName>`
+   * (a role assignment in the app's Azure plan; the vault must use Azure
+   * RBAC, not access policies). The provider reads only that secret, so the
+   * secret scope is enough; the identity can read no other secret of the vault.
    *
    * Remarks:
    *
@@ -227,8 +231,12 @@ class KeyVaultTlsCertificate extends TlsCertificate {
 
     // Only a valid vault scope is granted: a scope of another kind (say a
     // subscription) would grant Key Vault Secrets User far wider than asked.
+    // Scoped to the certificate's secret, not the vault: the provider reads only
+    // that secret (objectType: secret), and a role on the vault would let the
+    // identity read every secret in it (invariant 13).
     const vaultIsValid = vault instanceof AzureScope && vault.kind === ScopeKind.KEY_VAULT && vault.problems().length === 0;
-    if (isBinding && vaultIsValid) binding.grantRole(AzureRole.KEY_VAULT_SECRETS_USER, vault);
+    const nameIsValid = typeof certificateName === 'string' && KEY_VAULT_OBJECT_NAME.test(certificateName);
+    if (isBinding && vaultIsValid && nameIsValid) binding.grantRole(AzureRole.KEY_VAULT_SECRETS_USER, vault.secret(certificateName));
 
     if (isBinding && (this.options.syncDeployment ?? true)) {
       // the driver creates the Secret only while a pod mounts the class: keep one running
@@ -265,7 +273,7 @@ class KeyVaultTlsCertificate extends TlsCertificate {
     if (!(o.vault instanceof AzureScope)) {
       out.push(problem('edge.tls.vault', 'a Key Vault scope', o.vault, 'use AzureScope.keyVault({ subscriptionId, resourceGroup, vault })'));
     } else if (o.vault.kind !== ScopeKind.KEY_VAULT) {
-      out.push(problem('edge.tls.vault', 'a Key Vault scope', o.vault.id, 'use AzureScope.keyVault({ subscriptionId, resourceGroup, vault }); Key Vault Secrets User is granted on the vault only'));
+      out.push(problem('edge.tls.vault', 'a Key Vault scope', o.vault.id, 'use AzureScope.keyVault({ subscriptionId, resourceGroup, vault }); Key Vault Secrets User is granted on the certificate\'s secret in that vault only'));
     } else {
       out.push(...o.vault.problems('edge.tls.vault'));
     }

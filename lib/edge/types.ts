@@ -19,6 +19,14 @@ export interface EdgeBindContext {
   readonly tenant: EntraTenant;
   /** The endpoint's token audiences. */
   readonly audiences: readonly string[];
+  /**
+   * The header the endpoint reads the Entra token from (`Bearer <token>`),
+   * when not `Authorization` (e.g. because `Authorization` carries the Azure
+   * ML key for `azureml-fe`).
+   *
+   * @default - `Authorization`
+   */
+  readonly tokenHeader?: string;
   /** The endpoint's request timeout. */
   readonly timeout: Duration;
   /** Labels every object of the endpoint carries. */
@@ -101,9 +109,12 @@ export interface EdgeOptions {
   readonly readTimeout?: Duration;
   /**
    * The controller's namespace and ServiceAccount, admitted by the backend's
-   * ALLOW policy as the only door for callers without a mesh identity.
+   * ALLOW policy as the only door for callers without a mesh identity. The
+   * principal exists only if the controller's pods run with an Istio sidecar:
+   * on the NGINX edges, enrol the controller's namespace in the mesh and say
+   * so with `controllerInMesh: true` (no stock install injects a sidecar).
    *
-   * @default - the usual install of each controller (see each edge)
+   * @default - the usual install of each controller (see each edge), which must have an Istio sidecar on NGINX edges
    */
   readonly controller?: EdgeController;
 }

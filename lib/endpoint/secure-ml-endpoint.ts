@@ -362,6 +362,7 @@ export class SecureMlEndpoint extends Construct {
         serviceHost: this.host,
         tenant: this.tenant,
         audiences: props.audiences,
+        tokenHeader: props.tokenHeader,
         timeout: props.timeout ?? DEFAULT_TIMEOUT,
         labels: { ...MANAGED_BY_LABEL },
       });

@@ -1,4 +1,5 @@
 import { Duration } from 'cdk8s';
+import { HSTS_HEADER } from '../edge/common';
 import { Problem, problem } from '../errors';
 import {
   DestinationRuleSpec,
@@ -161,6 +162,7 @@ export interface VirtualServiceInput {
    * Render the route for an Istio gateway (`<namespace>/<name>`) and the
    * public host it serves, instead of for the mesh. Kept apart from the
    * mesh's VirtualService so a public host never changes in-mesh routing.
+   * The gateway route sets `Strict-Transport-Security` on responses.
    */
   readonly gateway?: { readonly name: string; readonly host: string };
 }
@@ -191,7 +193,13 @@ export function virtualServiceSpec(input: VirtualServiceInput): VirtualServiceSp
             perTryTimeout: istioDuration(input.retries.perTryTimeout ?? input.timeout),
             retryOn: input.retries.retryOn ?? DEFAULT_RETRY_ON,
           },
-        ...(input.removeRequestHeaders.length ? { headers: { request: { remove: sortStrings(input.removeRequestHeaders) } } } : {}),
+        ...(input.removeRequestHeaders.length || input.gateway ? {
+          headers: {
+            ...(input.removeRequestHeaders.length ? { request: { remove: sortStrings(input.removeRequestHeaders) } } : {}),
+            // the public host is HTTPS only: tell browsers (HSTS, this host, one year)
+            ...(input.gateway ? { response: { set: { [HSTS_HEADER.name]: HSTS_HEADER.value } } } : {}),
+          },
+        } : {}),
       },
     ],
   };

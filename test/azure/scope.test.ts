@@ -12,6 +12,8 @@ describe('AzureScope', () => {
     [AzureScope.onlineEndpoint({ subscriptionId: SUB, resourceGroup: 'ml-prod', workspace: 'fraud-ws', endpoint: 'fraud-scoring' }), ScopeKind.ONLINE_ENDPOINT,
       `${RG}/providers/Microsoft.MachineLearningServices/workspaces/fraud-ws/onlineEndpoints/fraud-scoring`],
     [AzureScope.keyVault({ subscriptionId: SUB, resourceGroup: 'ml-prod', vault: 'fraud-kv' }), ScopeKind.KEY_VAULT, `${RG}/providers/Microsoft.KeyVault/vaults/fraud-kv`],
+    [AzureScope.keyVaultSecret({ subscriptionId: SUB, resourceGroup: 'ml-prod', vault: 'fraud-kv', secret: 'fraud-contoso-com' }), ScopeKind.KEY_VAULT_SECRET,
+      `${RG}/providers/Microsoft.KeyVault/vaults/fraud-kv/secrets/fraud-contoso-com`],
     [AzureScope.containerRegistry({ subscriptionId: SUB, resourceGroup: 'ml-prod', registry: 'contosomlacr' }), ScopeKind.CONTAINER_REGISTRY,
       `${RG}/providers/Microsoft.ContainerRegistry/registries/contosomlacr`],
     [AzureScope.userAssignedIdentity({ subscriptionId: SUB, resourceGroup: 'ml-prod', name: 'batch-scorer' }), ScopeKind.USER_ASSIGNED_IDENTITY,
@@ -23,6 +25,24 @@ describe('AzureScope', () => {
     const parsed = AzureScope.parse(id);
     expect(parsed.kind).toBe(kind);
     expect(parsed.id).toBe(id);
+  });
+
+  test('a vault\'s secret: the narrowest scope, inside the vault', () => {
+    const vault = AzureScope.keyVault({ subscriptionId: SUB, resourceGroup: 'ml-prod', vault: 'fraud-kv' });
+    const secret = vault.secret('fraud-contoso-com');
+    expect(secret.kind).toBe(ScopeKind.KEY_VAULT_SECRET);
+    expect(secret.id).toBe(`${RG}/providers/Microsoft.KeyVault/vaults/fraud-kv/secrets/fraud-contoso-com`);
+    expect(secret.name).toBe('fraud-contoso-com');
+    expect(vault.contains(secret)).toBe(true);
+    expect(secret.contains(vault)).toBe(false);
+  });
+
+  test.each([
+    ['a secret name with a dot', () => AzureScope.keyVaultSecret({ subscriptionId: SUB, resourceGroup: 'ml-prod', vault: 'fraud-kv', secret: 'fraud.contoso.com' }),
+      /^scope secret segment must be 1-127 letters, digits or "-", got "fraud\.contoso\.com"/],
+    ['a secret of a scope that is not a vault', () => AzureScope.resourceGroup(SUB, 'ml-prod').secret('x'), /^scope must be a Key Vault scope, got .*; only a vault has secrets/],
+  ])('fails for %s', (_name, build, message) => {
+    expect(build().problems().map((p) => p.message)).toEqual([expect.stringMatching(message)]);
   });
 
   test('parsing is case-insensitive on keywords and ignores a trailing slash', () => {

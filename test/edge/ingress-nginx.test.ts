@@ -1,6 +1,9 @@
-import { Chart, Duration, Size, Testing, Yaml } from 'cdk8s';
+import { App, Chart, Duration, Size, Testing, Yaml } from 'cdk8s';
 import { k8s } from 'cdk8s-plus-28';
-import { AKS_APP_ROUTING_CLASS, Caller, Edge, EndpointBackend, ITlsCertificate, EntraTenant, ManagedIdentity, MeshIdentityBinding, SecureMlEndpoint, SecureMlEndpointProps } from '../../lib';
+import {
+  AKS_APP_ROUTING_CLASS, AzurePlan, Caller, Diagnostics, Edge, EndpointBackend, EntraApplication, ITlsCertificate, EntraTenant, ManagedIdentity, MeshIdentityBinding,
+  SecureMlEndpoint, SecureMlEndpointProps,
+} from '../../lib';
 import { sharedValidator, formatViolations } from '../conformance/validator';
 import { checkInvariants } from '../invariants';
 import { Manifest, allowPolicy, one, synthApp, synthToDisk } from '../util';
@@ -81,10 +84,59 @@ describe('Edge.ingressNginx', () => {
     expect(annotationsOf(synth({ timeout: Duration.seconds(45) }))['nginx.ingress.kubernetes.io/proxy-read-timeout']).toBe('45');
   });
 
-  test('AKS application routing add-on: its class and its controller principal', () => {
-    const ms = synth({ edge: Edge.ingressNginx({ host: 'fraud.contoso.com', tls: SECRET, ingressClassName: AKS_APP_ROUTING_CLASS }) });
+  test('AKS application routing add-on enrolled in the mesh: its class and its controller principal', () => {
+    const ms = synth({ edge: Edge.ingressNginx({ host: 'fraud.contoso.com', tls: SECRET, ingressClassName: AKS_APP_ROUTING_CLASS, controllerInMesh: true }) });
     expect(one(ms, 'Ingress').spec.ingressClassName).toBe('webapprouting.kubernetes.azure.com');
     expect(allowPolicy(ms).spec.rules[0].from[0].source.principals).toEqual(['cluster.local/ns/app-routing-system/sa/nginx']);
+  });
+
+  describe('the controller must be in the mesh (controllerInMesh)', () => {
+    const build = (o: Partial<{ ingressClassName: string; controllerInMesh: boolean; controller: { namespace: string; serviceAccount: string } }>) => (app: App) =>
+      new SecureMlEndpoint(new Chart(app, 'fraud', { namespace: 'fraud' }), 'Endpoint', props({ edge: Edge.ingressNginx({ host: 'fraud.contoso.com', tls: SECRET, ...o }) }));
+
+    test('fails for the AKS application routing add-on without controllerInMesh: its pods have no sidecar and STRICT mTLS refuses them', () => {
+      const { error, files } = synthToDisk(build({ ingressClassName: AKS_APP_ROUTING_CLASS }));
+      expect(error?.message).toMatch(/\[fraud\/Endpoint\] edge\.controllerInMesh must be true for the AKS application routing add-on controller in app-routing-system, whose pods run without an Istio sidecar, got undefined; with STRICT mTLS the backend refuses every request/);
+      expect(error?.message).toMatch(/label namespace app-routing-system for sidecar injection \(istio\.io\/rev=<revision> on the AKS Istio add-on/);
+      expect(error?.message).toMatch(/or use Edge\.istioGateway with AKS_ISTIO_EXTERNAL_GATEWAY/);
+      expect(files).toEqual([]);
+    });
+
+    test('fails for a controller in app-routing-system under another class, too', () => {
+      const { error } = synthToDisk(build({ ingressClassName: 'nginx-internal', controller: { namespace: 'app-routing-system', serviceAccount: 'nginx' } }));
+      expect(error?.message).toMatch(/edge\.controllerInMesh must be true for the AKS application routing add-on controller/);
+    });
+
+    test('fails for controllerInMesh: false on any NGINX edge', () => {
+      const { error } = synthToDisk(build({ controllerInMesh: false }));
+      expect(error?.message).toMatch(/edge\.controllerInMesh must be true: the backend admits the edge only through the controller's mesh principal, got false/);
+    });
+
+    test('community ingress-nginx without controllerInMesh: a warning (legal, probably a mistake), an error in strict mode', () => {
+      const app = Testing.app();
+      build({})(app);
+      app.synth();
+      expect(Diagnostics.of(app).warnings.map((w) => `[${w.path}] ${w.message}`)).toEqual([
+        expect.stringMatching(/^\[fraud\/Endpoint\/Edge\] edge\.controllerInMesh is not set: the stock ingress-nginx install runs the controller in ingress-nginx without an Istio sidecar/),
+      ]);
+      const strict = Testing.app();
+      strict.node.setContext('cdk8s-azureml-mesh/strict', true);
+      build({})(strict);
+      expect(() => strict.synth()).toThrow(/edge\.controllerInMesh is not set: .* \(a warning, an error in strict mode\)/);
+    });
+
+    test('controllerInMesh: true: no warning, the same Ingress', () => {
+      const app = Testing.app();
+      build({ controllerInMesh: true })(app);
+      app.synth();
+      expect(Diagnostics.of(app).warnings).toEqual([]);
+    });
+  });
+
+  test('no HSTS or redirect-code setting is written (ConfigMap settings of the controller; never a snippet)', () => {
+    const annotations = annotationsOf(synth());
+    expect(Object.keys(annotations).filter((k) => /hsts|redirect-code|snippet/.test(k))).toEqual([]);
+    expect(annotations['nginx.ingress.kubernetes.io/ssl-redirect']).toBe('true');
   });
 
   test('the backend admits the edge principal, never the edge namespace; mesh workloads keep their own principal', () => {
@@ -149,21 +201,21 @@ describe('Edge.ingressNginx', () => {
   });
 
   describe('browser sign-in with oauth2-proxy', () => {
-    const SIGN_IN = { clientId: API, principalId: '9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b' };
-    const build = (overrides: Partial<{ audiences: string[]; namespace: string }> = {}) => (app: any) => {
+    const ISSUER = `https://westeurope.oic.prod-aks.azure.com/${TID}/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/`;
+    const build = (overrides: Partial<{ audiences: string[]; clientId: string }> = {}) => (app: any) => {
       const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
-      const binding = new MeshIdentityBinding(chart, 'SignInIdentity', {
-        identity: ManagedIdentity.existing(SIGN_IN),
-        oidcIssuerUrl: `https://westeurope.oic.prod-aks.azure.com/${TID}/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/`,
-        serviceAccountName: 'sign-in',
-        namespace: overrides.namespace,
-      });
       new SecureMlEndpoint(chart, 'Endpoint', props({
         audiences: overrides.audiences ?? [API],
         edge: Edge.ingressNginx({
           host: 'fraud.contoso.com',
           tls: SECRET,
-          browserSignIn: { binding, cookieSecret: { secretName: 'oauth2-proxy-cookie', key: 'secret' } },
+          controllerInMesh: true,
+          browserSignIn: {
+            application: EntraApplication.fromClientId(overrides.clientId ?? API),
+            oidcIssuerUrl: ISSUER,
+            serviceAccountName: 'sign-in',
+            cookieSecret: { secretName: 'oauth2-proxy-cookie', key: 'secret' },
+          },
         }),
       }));
     };
@@ -185,6 +237,10 @@ describe('Edge.ingressNginx', () => {
       expect(JSON.stringify(ms)).not.toMatch(/client[-_]?secret/i);
       expect(proxy.spec.template.spec.serviceAccountName).toBe('sign-in');
       expect(proxy.spec.template.metadata.labels['azure.workload.identity/use']).toBe('true');
+      // workload identity names the app registration (not a managed identity) in the endpoint's tenant
+      const sa = ms.find((m) => m.kind === 'ServiceAccount' && m.metadata.name === 'sign-in')!;
+      expect(sa.metadata.namespace).toBe('fraud');
+      expect(sa.metadata.annotations).toEqual({ 'azure.workload.identity/client-id': API, 'azure.workload.identity/tenant-id': TID });
       const ingresses = ms.filter((m) => m.kind === 'Ingress');
       const main = ingresses.find((m) => m.spec.rules[0].http.paths[0].path === '/')!;
       const signIn = ingresses.find((m) => m.spec.rules[0].http.paths[0].path === '/oauth2')!;
@@ -220,20 +276,59 @@ describe('Edge.ingressNginx', () => {
       }
     });
 
+    test('the Azure plan lists the app registration\'s federated credential, apart from managed identities\'', () => {
+      const app = Testing.app();
+      build()(app);
+      app.synth();
+      const plan = AzurePlan.of(app).toJson();
+      expect(plan.applicationFederatedCredentials).toEqual([{
+        applicationClientId: API,
+        name: 'fraud-sign-in',
+        issuer: ISSUER,
+        subject: 'system:serviceaccount:fraud:sign-in',
+        audiences: ['api://AzureADTokenExchange'],
+        requestedBy: ['fraud/Endpoint'],
+      }]);
+      // no managed identity, no managed-identity credential for the sign-in proxy
+      expect(plan.identities).toEqual([]);
+      expect(plan.federatedCredentials).toEqual([]);
+    });
+
+    test('--client-id is written on the plain cdk8s synth path too (no deployment tool resolves it)', () => {
+      const { manifests } = synthApp(build());
+      const args: string[] = manifests.find((m) => m.kind === 'Deployment')!.spec.template.spec.containers[0].args;
+      expect(args.filter((a) => a.startsWith('--client-id='))).toEqual([`--client-id=${API}`]);
+    });
+
     test.each([
-      ['a sign-in client id that is not an audience', { audiences: ['1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d'] }, /edge\.browserSignIn\.binding must be an identity whose client id is one of the endpoint's audiences/],
-      ['a sign-in binding in another namespace', { namespace: 'auth' }, /edge\.browserSignIn\.binding must be a binding in the endpoint's namespace "fraud", got "auth"/],
+      ['a sign-in client id that is not an audience', { audiences: ['1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d'] },
+        /edge\.browserSignIn\.application must be an app registration whose client id is one of the endpoint's audiences/],
+      ['a sign-in client id that is not a GUID', { clientId: 'oauth2-proxy' }, /edge\.browserSignIn\.application\.clientId must be a GUID, got "oauth2-proxy"/],
     ])('fails for %s', (_name, overrides, message) => {
       const { error, files } = synthToDisk(build(overrides));
       expect(error?.message).toMatch(message);
       expect(files).toEqual([]);
     });
 
-    test('fails for sign-in without a binding', () => {
+    test('fails for sign-in without an app registration', () => {
       const { error } = synthToDisk((app) => new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', props({
-        edge: Edge.ingressNginx({ host: 'fraud.contoso.com', tls: SECRET, browserSignIn: { binding: undefined as any, cookieSecret: { secretName: 'c', key: 'k' } } }),
+        edge: Edge.ingressNginx({
+          host: 'fraud.contoso.com', tls: SECRET, controllerInMesh: true,
+          browserSignIn: { application: undefined as any, oidcIssuerUrl: ISSUER, cookieSecret: { secretName: 'c', key: 'k' } },
+        }),
       })));
-      expect(error?.message).toMatch(/edge\.browserSignIn\.binding must be a MeshIdentityBinding \(oauth2-proxy signs in with workload identity, no client secret\), got undefined/);
+      expect(error?.message).toMatch(/edge\.browserSignIn\.application must be an EntraApplication \(EntraApplication\.fromClientId\), the app registration users sign in to, got undefined; a managed identity cannot sign users in/);
+    });
+
+    test('fails for sign-in with a managed identity binding (the old option)', () => {
+      const { error, files } = synthToDisk((app) => new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', props({
+        edge: Edge.ingressNginx({
+          host: 'fraud.contoso.com', tls: SECRET, controllerInMesh: true,
+          browserSignIn: { binding: {}, application: EntraApplication.fromClientId(API), oidcIssuerUrl: ISSUER, cookieSecret: { secretName: 'c', key: 'k' } } as any,
+        }),
+      })));
+      expect(error?.message).toMatch(/edge\.browserSignIn\.binding must be left out: oauth2-proxy signs users in as an app registration, which a managed identity is not/);
+      expect(files).toEqual([]);
     });
   });
 });

@@ -1,6 +1,6 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
-import { EntraTenant, MANAGED_BY_LABEL, TokenVersion } from '../../lib';
+import { Caller, Diagnostics, Edge, EndpointBackend, EntraTenant, MANAGED_BY_LABEL, SecureMlEndpoint, TokenVersion } from '../../lib';
 import {
   NGINX_INGRESS_CONTROLLER_DEFAULT,
   NginxIngressControllerEdge,
@@ -8,7 +8,7 @@ import {
 } from '../../lib/edge/nginx-ingress-controller';
 import { BoundEdge, ITlsCertificate } from '../../lib/edge/types';
 import { sharedValidator } from '../conformance/validator';
-import { Manifest, ofKind, one } from '../util';
+import { Manifest, ofKind, one, synthToDisk } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const SERVICE_HOST = 'fraud.models.svc.cluster.local';
@@ -21,7 +21,7 @@ interface Bound {
 }
 
 /** Binds the edge as SecureMlEndpoint would, in a test chart, and synthesizes it. */
-function bindEdge(options: Partial<NginxIngressControllerEdgeOptions> = {}, tenant = new EntraTenant({ tenantId: TID })): Bound {
+function bindEdge(options: Partial<NginxIngressControllerEdgeOptions> = {}, tenant = new EntraTenant({ tenantId: TID }), tokenHeader?: string): Bound {
   const chart = Testing.chart();
   const scope = new Construct(chart, 'fraud');
   const edge = new NginxIngressControllerEdge({ host: 'fraud.contoso.com', tls: TLS, ...options }).bind({
@@ -32,6 +32,7 @@ function bindEdge(options: Partial<NginxIngressControllerEdgeOptions> = {}, tena
     serviceHost: SERVICE_HOST,
     tenant,
     audiences: ['api://fraud-scoring'],
+    tokenHeader,
     timeout: Duration.seconds(60),
     labels: { ...MANAGED_BY_LABEL },
   });
@@ -65,14 +66,16 @@ function allKeys(value: unknown, out: string[] = []): string[] {
 /** Invariants 5 and 6 and the Policy references, for any synthesized edge. */
 function expectEdgeInvariants(ms: Manifest[]): void {
   const vs = virtualServer(ms);
-  // TLS terminated with the certificate's Secret, plain HTTP redirected
-  expect(vs.spec.tls).toEqual({ secret: 'fraud-tls', redirect: { enable: true, code: 301 } });
+  // TLS terminated with the certificate's Secret, plain HTTP redirected with 308 (keeps POST a POST)
+  expect(vs.spec.tls).toEqual({ secret: 'fraud-tls', redirect: { enable: true, code: 308 } });
   // through the Service: cluster IP on every upstream, in-mesh Host on every route
   expect(vs.spec.upstreams.length).toBeGreaterThan(0);
   for (const u of vs.spec.upstreams) expect(u['use-cluster-ip']).toBe(true);
   for (const r of vs.spec.routes) {
     expect(r.action.pass).toBeUndefined();
     expect(r.action.proxy.requestHeaders.set).toContainEqual({ name: 'Host', value: SERVICE_HOST });
+    // HSTS on every response, error responses included
+    expect(r.action.proxy.responseHeaders.add).toEqual([{ name: 'Strict-Transport-Security', value: 'max-age=31536000', always: true }]);
   }
   // every referenced Policy exists beside the VirtualServer, and every Policy is referenced
   const policies = ofKind(ms, 'Policy');
@@ -195,6 +198,47 @@ describe('NginxIngressControllerEdge', () => {
     expect(edge.uniquenessKey).toBe('nginx-ingress-controller/class:nginx-plus');
     expect(edge.meshPrincipals).toEqual(['contoso.mesh/ns/edge/sa/nic']);
     expect(NGINX_INGRESS_CONTROLLER_DEFAULT).toEqual({ namespace: 'nginx-ingress', serviceAccount: 'nginx-ingress' });
+  });
+
+  test('fails for the jwt policy with an endpoint that reads its token from tokenHeader (the policy reads Authorization)', () => {
+    const { edge } = bindEdge({ nginxPlus: true, validateTokens: true }, undefined, 'x-mesh-authorization');
+    expect(edge.problems().map((p) => p.message)).toEqual([
+      'edge.validateTokens must be false when the endpoint reads its token from tokenHeader ("x-mesh-authorization"), got true; the jwt policy checks the Authorization header, which then carries something else (for azureml-fe the Azure ML key), so NGINX would answer 401 to every request; the mesh validates the token in tokenHeader either way',
+    ]);
+    // without the jwt policy, tokenHeader is fine at the edge
+    expect(bindEdge({ nginxPlus: true }, undefined, 'x-mesh-authorization').edge.problems()).toEqual([]);
+    expect(() => bindEdge({ nginxPlus: true, validateTokens: true }, undefined, 'x-mesh-authorization').edge.problems()).not.toThrow();
+  });
+
+  test('fails for the jwt policy with tokenHeader through SecureMlEndpoint too (the bind context carries the endpoint\'s tokenHeader)', () => {
+    const { error, files } = synthToDisk((app) => new SecureMlEndpoint(new Chart(app, 'fraud', { namespace: 'fraud' }), 'Endpoint', {
+      backend: EndpointBackend.service({ name: 'fraud', port: 80, selector: { app: 'fraud' } }),
+      tenant: new EntraTenant({ tenantId: TID }),
+      audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
+      callers: [Caller.appRole('Fraud.Score')],
+      tokenHeader: 'x-mesh-authorization',
+      edge: Edge.nginxIngressController({ host: 'fraud.contoso.com', tls: TLS, controllerInMesh: true, nginxPlus: true, validateTokens: true }),
+    }));
+    expect(error?.message).toMatch(/\[fraud\/Endpoint\] edge\.validateTokens must be false when the endpoint reads its token from tokenHeader \("x-mesh-authorization"\), got true/);
+    expect(files).toEqual([]);
+  });
+
+  test('fails for controllerInMesh: false; warns when it is not stated', () => {
+    expect(bindEdge({ controllerInMesh: false }).edge.problems().map((p) => p.message)).toEqual([
+      expect.stringMatching(/^edge\.controllerInMesh must be true: the backend admits the edge only through the controller's mesh principal, got false; with STRICT mTLS/),
+    ]);
+    const app = Testing.app();
+    new SecureMlEndpoint(new Chart(app, 'fraud', { namespace: 'fraud' }), 'Endpoint', {
+      backend: EndpointBackend.service({ name: 'fraud', port: 80, selector: { app: 'fraud' } }),
+      tenant: new EntraTenant({ tenantId: TID }),
+      audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
+      callers: [Caller.appRole('Fraud.Score')],
+      edge: Edge.nginxIngressController({ host: 'fraud.contoso.com', tls: TLS }),
+    });
+    app.synth();
+    expect(Diagnostics.of(app).warnings.map((w) => w.message)).toEqual([
+      expect.stringMatching(/^edge\.controllerInMesh is not set: the stock F5 NGINX Ingress Controller install runs the controller in nginx-ingress without an Istio sidecar/),
+    ]);
   });
 
   test('timeouts and body size suited to inference', () => {

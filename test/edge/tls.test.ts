@@ -113,22 +113,25 @@ describe('TlsCertificate.fromKeyVault', () => {
     expect(parse(outer.array[0])).toEqual({ objectName: 'fraud-contoso-com', objectType: 'secret' });
   });
 
-  test('grants Key Vault Secrets User on the vault to the binding identity, as a service principal', () => {
+  test('grants Key Vault Secrets User on the certificate\'s secret only (not the vault) to the binding identity, as a service principal', () => {
     const chart = fraudChart();
     const binding = edgeBinding(chart);
     TlsCertificate.fromKeyVault(keyVaultOptions(binding)).bind(chart, 'fraud', LABELS);
     const assignments = keyVaultRoleAssignments(chart);
     expect(assignments).toHaveLength(1);
     expect(assignments[0]).toMatchObject({
-      scope: `/subscriptions/${SUB}/resourceGroups/edge-prod/providers/Microsoft.KeyVault/vaults/kv-edge-prod`,
+      // the secret behind the certificate (same name): the only object the provider reads
+      scope: `/subscriptions/${SUB}/resourceGroups/edge-prod/providers/Microsoft.KeyVault/vaults/kv-edge-prod/secrets/fraud-contoso-com`,
       roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/${KEY_VAULT_SECRETS_USER}`,
       roleName: 'Key Vault Secrets User',
       principalType: 'ServicePrincipal',
       principalId: IDS.principalId,
       requestedBy: [binding.node.path],
     });
-    // nothing wider than the vault
-    expect(AzurePlan.of(chart).toJson().roleAssignments).toHaveLength(1);
+    // nothing on the vault itself, nothing wider
+    expect(AzurePlan.of(chart).toJson().roleAssignments.map((a) => a.scope)).toEqual([
+      `/subscriptions/${SUB}/resourceGroups/edge-prod/providers/Microsoft.KeyVault/vaults/kv-edge-prod/secrets/fraud-contoso-com`,
+    ]);
   });
 
   test('validates against the official SecretProviderClass CRD', () => {
@@ -203,7 +206,7 @@ describe('TlsCertificate.fromKeyVault', () => {
     const vault = AzureScope.resourceGroup(SUB, 'edge-prod');
     const bound = TlsCertificate.fromKeyVault(keyVaultOptions(edgeBinding(chart), { vault })).bind(chart, 'fraud', {});
     expect(messages(bound)).toEqual([
-      `edge.tls.vault must be a Key Vault scope, got "/subscriptions/${SUB}/resourceGroups/edge-prod"; use AzureScope.keyVault({ subscriptionId, resourceGroup, vault }); Key Vault Secrets User is granted on the vault only`,
+      `edge.tls.vault must be a Key Vault scope, got "/subscriptions/${SUB}/resourceGroups/edge-prod"; use AzureScope.keyVault({ subscriptionId, resourceGroup, vault }); Key Vault Secrets User is granted on the certificate's secret in that vault only`,
     ]);
     expect(keyVaultRoleAssignments(chart)).toEqual([]);
   });

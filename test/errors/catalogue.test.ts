@@ -12,6 +12,7 @@ import {
   Edge,
   EgressTlsMode,
   EndpointBackend,
+  EntraApplication,
   EntraCloud,
   EntraPrincipal,
   EntraTenant,
@@ -235,9 +236,18 @@ export const EDGE_CATALOGUE: Array<[name: string, build: (app: App) => void, mes
     new SecureMlEndpoint(chart, 'A', { ...base(), edge: Edge.ingressNginx({ host: 'fraud.contoso.com', tls: TLS_SECRET }) });
     new SecureMlEndpoint(chart, 'B', { ...base(), backend: svc({ name: 'other', selector: { app: 'other' } }), edge: Edge.ingressNginx({ host: 'fraud.contoso.com', tls: TLS_SECRET }) });
   }, /\[fraud\/B\] edge\.host must be a host no other endpoint serves on the same controller \(fraud\/A serves it\), got "fraud\.contoso\.com"/],
-  ['oauth2-proxy sign-in without a binding', withEdge(Edge.ingressNginx({
-    host: 'fraud.contoso.com', tls: TLS_SECRET, browserSignIn: { binding: undefined as unknown as MeshIdentityBinding, cookieSecret: { secretName: 'cookie', key: 'secret' } },
-  })), /edge\.browserSignIn\.binding must be a MeshIdentityBinding \(oauth2-proxy signs in with workload identity, no client secret\), got undefined/],
+  ['oauth2-proxy sign-in without an app registration', withEdge(Edge.ingressNginx({
+    host: 'fraud.contoso.com', tls: TLS_SECRET, controllerInMesh: true,
+    browserSignIn: { application: undefined as unknown as EntraApplication, oidcIssuerUrl: OIDC, cookieSecret: { secretName: 'cookie', key: 'secret' } },
+  })), /edge\.browserSignIn\.application must be an EntraApplication \(EntraApplication\.fromClientId\), the app registration users sign in to, got undefined; a managed identity cannot sign users in/],
+  ['AKS application routing edge not enrolled in the mesh', withEdge(Edge.ingressNginx({ host: 'fraud.contoso.com', tls: TLS_SECRET, ingressClassName: 'webapprouting.kubernetes.azure.com' })),
+    /\[fraud\/Endpoint\] edge\.controllerInMesh must be true for the AKS application routing add-on controller in app-routing-system, whose pods run without an Istio sidecar, got undefined/],
+  ['NGINX edge controller declared outside the mesh', withEdge(Edge.nginxIngressController({ host: 'fraud.contoso.com', tls: TLS_SECRET, controllerInMesh: false })),
+    /edge\.controllerInMesh must be true: the backend admits the edge only through the controller's mesh principal, got false/],
+  ['F5 jwt policy with the endpoint\'s tokenHeader', (app) => new SecureMlEndpoint(new Chart(app, 'fraud', { namespace: 'fraud' }), 'Endpoint', {
+    ...base(), tokenHeader: 'x-mesh-authorization',
+    edge: Edge.nginxIngressController({ host: 'fraud.contoso.com', tls: TLS_SECRET, controllerInMesh: true, nginxPlus: true, validateTokens: true }),
+  }), /edge\.validateTokens must be false when the endpoint reads its token from tokenHeader \("x-mesh-authorization"\), got true; the jwt policy checks the Authorization header/],
   ['rate limit on an Istio gateway edge', withEdge(Edge.istioGateway({ host: 'fraud.contoso.com', tls: TLS_SECRET, rateLimit: { requestsPerSecond: 5 } })),
     /edge\.rateLimit must be unset on an Istio gateway edge/],
   ['Key Vault certificate from a scope that is not a vault', (app) => withEdge(Edge.nginxIngressController({

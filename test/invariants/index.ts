@@ -120,6 +120,7 @@ export function edgesThroughMesh(ms: Manifest[]): string[] {
   for (const vs of ms.filter((m) => m.kind === 'VirtualServer')) {
     if (!vs.spec.tls?.secret) out.push(`${id(vs)} has no TLS secret`);
     if (vs.spec.tls?.redirect?.enable !== true) out.push(`${id(vs)} does not redirect plain HTTP`);
+    if (vs.spec.tls?.redirect?.code !== 308) out.push(`${id(vs)} redirects with ${vs.spec.tls?.redirect?.code ?? 'the default 301'}, not 308 (a POST may become a GET)`);
     for (const u of vs.spec.upstreams ?? []) if (u['use-cluster-ip'] !== true) out.push(`${id(vs)} upstream ${u.name} bypasses the Service`);
     for (const r of vs.spec.routes ?? []) {
       const host = r.action?.proxy?.requestHeaders?.set?.find((h: any) => h.name === 'Host')?.value ?? '';
@@ -127,8 +128,16 @@ export function edgesThroughMesh(ms: Manifest[]): string[] {
     }
   }
   for (const gw of ms.filter((m) => m.kind === 'Gateway' && m.apiVersion.startsWith('networking.istio.io/'))) {
-    for (const s of gw.spec.servers ?? []) {
-      if (s.port.protocol === 'HTTP' && s.tls?.httpsRedirect !== true) out.push(`${id(gw)} serves plain HTTP without redirect`);
+    // plain HTTP only redirects, with 308 (keeps the method): every route bound to a Gateway with an HTTP server is a redirect to https
+    if (!(gw.spec.servers ?? []).some((s: any) => s.port.protocol === 'HTTP')) continue;
+    if ((gw.spec.servers ?? []).some((s: any) => s.tls?.httpsRedirect)) out.push(`${id(gw)} redirects with httpsRedirect (301, a POST may become a GET)`);
+    const names = [`${gw.metadata.namespace}/${gw.metadata.name}`, gw.metadata.name];
+    const bound = ms.filter((m) => m.kind === 'VirtualService' && (m.spec.gateways ?? []).some((g: string) => names.includes(g)));
+    if (bound.length === 0) out.push(`${id(gw)} serves plain HTTP without redirect`);
+    for (const vs of bound) {
+      for (const r of vs.spec.http ?? []) {
+        if (r.redirect?.scheme !== 'https' || r.redirect?.redirectCode !== 308 || r.route) out.push(`${id(vs)} route ${r.name} on plain HTTP is not a 308 redirect to https`);
+      }
     }
   }
   return out;
