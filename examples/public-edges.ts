@@ -25,10 +25,11 @@ import {
   IEdge,
   ManagedIdentity,
   MeshIdentityBinding,
+  MeshNamespace,
   SecureMlEndpoint,
   TlsCertificate,
 } from '../lib';
-import { FRAUD_TENANT_ID, OIDC_ISSUER_URL, SUBSCRIPTION_ID } from './fraud-scoring';
+import { FRAUD_TENANT_ID, MESH, OIDC_ISSUER_URL, SUBSCRIPTION_ID } from './fraud-scoring';
 
 export const RISK_API_CLIENT_ID = '8d7c6b5a-4f3e-4d2c-9b1a-0f9e8d7c6b5a';
 export const CLAIMS_API_CLIENT_ID = '2e3f4a5b-6c7d-4e8f-9a0b-1c2d3e4f5a6b';
@@ -54,6 +55,7 @@ export class RiskScoringChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'risk', ...props });
+    new MeshNamespace(this, 'Namespace', { name: 'risk', mesh: MESH, defaultDeny: true });
     const edge: IEdge = Edge.istioGateway({
       host: 'risk.contoso.com',
       // the add-on's gateway pods (aks-istio-ingress); the TLS Secret lives in that namespace
@@ -68,6 +70,7 @@ export class RiskScoringChart extends Chart {
       paths: ['/score'],
       methods: ['POST'],
       edge,
+      mesh: MESH,
     });
   }
 }
@@ -78,6 +81,7 @@ export class ClaimsTriageChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'claims', ...props });
+    new MeshNamespace(this, 'Namespace', { name: 'claims', mesh: MESH });
     const certificates = new MeshIdentityBinding(this, 'EdgeCertificates', {
       identity: ManagedIdentity.existing(EDGE_CERTS_IDENTITY),
       oidcIssuerUrl: OIDC_ISSUER_URL,
@@ -88,6 +92,7 @@ export class ClaimsTriageChart extends Chart {
       tenant: new EntraTenant({ tenantId: FRAUD_TENANT_ID }),
       audiences: [CLAIMS_API_CLIENT_ID],
       callers: [Caller.appRole('Claims.Triage')],
+      mesh: MESH,
       edge: Edge.nginxIngressController({
         host: 'claims.contoso.com',
         // nginx-ingress is labelled for sidecar injection and the controller restarted (see docs/edges.md)
