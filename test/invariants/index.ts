@@ -269,6 +269,23 @@ export function exactEgress(ms: Manifest[]): string[] {
   return out;
 }
 
+/**
+ * Not an invariant of section 4 but a setting that breaks real clusters:
+ * outlier detection never ejects a model pod on application 5xx (Istio keeps
+ * Envoy's consecutive_5xx of 5 unless `consecutive5xxErrors` is 0).
+ */
+export function noEjectionOn5xx(ms: Manifest[]): string[] {
+  const out: string[] = [];
+  for (const dr of ms.filter((m) => m.kind === 'DestinationRule')) {
+    const policies = [dr.spec?.trafficPolicy, ...(dr.spec?.subsets ?? []).map((s: any) => s.trafficPolicy)];
+    for (const p of policies) {
+      const od = p?.outlierDetection;
+      if (od && od.consecutive5xxErrors !== 0) out.push(`${id(dr)} ejects hosts on application 5xx (consecutive5xxErrors ${od.consecutive5xxErrors ?? 'unset: 5'})`);
+    }
+  }
+  return out;
+}
+
 /** All checks that apply to any synthesized app. */
 export const INVARIANTS: Record<string, (ms: Manifest[]) => string[]> = {
   '1 token required': tokenRequired,
@@ -282,6 +299,7 @@ export const INVARIANTS: Record<string, (ms: Manifest[]) => string[]> = {
   '11 no empty policy strings': noEmptyPolicyStrings,
   '12 second fence': secondFence,
   '13 scoped proxy config': scopedProxyConfig,
+  'outlier detection ignores 5xx': noEjectionOn5xx,
 };
 
 /**
