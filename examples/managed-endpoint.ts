@@ -36,8 +36,11 @@ export class ScoringJobsChart extends Chart {
       workspace: AzureScope.mlWorkspace({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml-prod', workspace: 'fraud-ws' }),
       tenant: new EntraTenant({ tenantId: FRAUD_TENANT_ID }),
       callers: [scorer],
-      // the app speaks HTTP to the sidecar, which originates TLS: deployment pinning can set headers
+      // the app speaks HTTP to the sidecar, which originates TLS: deployment pinning can set headers.
+      // The bearer token then travels in plain HTTP inside the pod: acknowledged, and the namespace's
+      // workload-identity pods get a NetworkPolicy that refuses TCP 80 leaving the cluster.
       tlsMode: EgressTlsMode.ORIGINATION,
+      acknowledgePlainHttpInPod: true,
       deployments: ['blue', 'green'],
       pins: [{ deployment: 'green', namespace: 'scoring-jobs', sourceLabels: { app: 'canary-tester' } }],
     });
