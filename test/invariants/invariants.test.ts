@@ -1,6 +1,8 @@
 /** The invariant checks themselves: each flags a manifest that breaks it. */
-import { Chart } from 'cdk8s';
-import { AzurePlanDocument, Caller, Edge, EndpointBackend, EntraTenant, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
+import { Chart, Testing } from 'cdk8s';
+import { EXAMPLES } from '../../examples';
+import { TEST_APPS } from '../apps';
+import { AzurePlan, AzurePlanDocument, Caller, Edge, EndpointBackend, EntraTenant, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
 import { Manifest, synthApp } from '../util';
 import { INVARIANTS, checkLeastPrivilege, narrowRoleAssignments } from './index';
 
@@ -112,5 +114,14 @@ describe('invariant 13 check (least privilege in the Azure plan)', () => {
       meshOnlyGrants: [{ endpoint: 'fraud/Endpoint', host: 'fraud.fraud.svc.cluster.local', caller: `workload:x|${P}`, principalType: PrincipalType.SERVICE_PRINCIPAL, principalId: P }] }, [], /mesh-only grant .* also has role assignment/, {}],
   ])('fails on %s', (_name, doc, ms, message, options) => {
     expect(checkLeastPrivilege(doc, ms, options).join('\n')).toMatch(message);
+  });
+});
+
+describe('invariant 13 over every example and test app', () => {
+  test.each([...EXAMPLES, ...TEST_APPS].map((e) => [e.name, e] as const))('%s assigns Azure roles only where Azure enforces them', (_name, entry) => {
+    const { manifests } = synthApp((app) => entry.build(app));
+    const app = Testing.app();
+    entry.build(app);
+    expect(checkLeastPrivilege(AzurePlan.of(app).toJson(), manifests)).toEqual([]);
   });
 });
