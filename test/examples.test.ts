@@ -145,9 +145,7 @@ describe('examples', () => {
     expect(fence.spec.policyTypes).toEqual(['Egress']);
     const outside = fence.spec.egress.filter((r: any) => r.to.some((t: any) => t.ipBlock));
     for (const r of outside) for (const port of r.ports) expect(80 >= port.port && 80 <= (port.endPort ?? port.port)).toBe(false);
-    expect(fence.spec.egress.filter((r: any) => r.ports.some((p: any) => p.port === 80))).toEqual([
-      { ports: [{ port: 80, protocol: 'TCP' }], to: [{ namespaceSelector: {}, podSelector: {} }] },
-    ]);
+    expect(fence.spec.egress.filter((r: any) => r.ports.length === 0)).toEqual([{ ports: [], to: [{ namespaceSelector: {}, podSelector: {} }] }]);
     const se = one(manifests, 'ServiceEntry', (m) => m.spec.hosts[0] === host);
     expect(se.spec).toMatchObject({ exportTo: ['.'], location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{ number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 }] });
     expect(one(manifests, 'DestinationRule').spec.trafficPolicy.portLevelSettings[0].tls).toEqual({ mode: 'SIMPLE', sni: host });

@@ -186,12 +186,14 @@ const WORKLOAD_IDENTITY_LABEL = 'azure.workload.identity/use';
  * The fence for TLS origination: an egress NetworkPolicy on the namespace's
  * workload-identity pods (`azure.workload.identity/use: "true"`, the pods
  * that can hold a binding's Entra token) that refuses TCP 80 leaving the
- * cluster. NetworkPolicy egress rules are allow-lists, so it allows TCP
- * 1-79 and 81-65535 to any address (`endPort`, stable since Kubernetes
- * 1.25), TCP 80 only to pods of the cluster's namespaces, and DNS (UDP 53).
- * The sidecar's own TLS to port 443 passes; an app whose sidecar is missing
- * or bypassed cannot send its token to the internet in plain HTTP. One per
- * namespace per app, in `mesh-egress-<namespace>.k8s.yaml`.
+ * cluster. NetworkPolicy egress rules are allow-lists, so it allows: any
+ * port to pods of the cluster's namespaces; TCP 443, 1-79 and 81-65535 to
+ * any address (`endPort`, stable since Kubernetes 1.25; 443 listed on its
+ * own so that a policy engine that ignores `endPort` still passes TLS and
+ * fails closed for the rest); and DNS (UDP 53). The sidecar's own TLS to
+ * port 443 passes; an app whose sidecar is missing or bypassed cannot send
+ * its token to the internet in plain HTTP. One per namespace per app, in
+ * `mesh-egress-<namespace>.k8s.yaml`.
  */
 export class PlainHttpFence extends Construct {
   /** The fence of `namespace` in the app of `scope` (created on first use). */
@@ -208,15 +210,16 @@ export class PlainHttpFence extends Construct {
   private constructor(scope: Construct, id: string, public readonly namespace: string) {
     super(scope, id);
     const anywhere = [kplus.NetworkPolicyIpBlock.anyIpv4(this, 'AnyIpv4'), kplus.NetworkPolicyIpBlock.anyIpv6(this, 'AnyIpv6')];
-    const notPort80 = [kplus.NetworkPolicyPort.tcpRange(1, 79), kplus.NetworkPolicyPort.tcpRange(81, 65535)];
+    const notPort80 = [kplus.NetworkPolicyPort.tcp(443), kplus.NetworkPolicyPort.tcpRange(1, 79), kplus.NetworkPolicyPort.tcpRange(81, 65535)];
     this.networkPolicy = new kplus.NetworkPolicy(this, 'Resource', {
       metadata: { namespace, labels: { ...MANAGED_BY_LABEL } },
       selector: kplus.Pods.select(this, 'Callers', { labels: { [WORKLOAD_IDENTITY_LABEL]: 'true' } }),
       egress: {
         rules: [
+          // inside the cluster (pods of every namespace): every port, plain HTTP included
+          { peer: kplus.Namespaces.all(this, 'InCluster') },
+          // out of the cluster: every TCP port but 80
           ...anywhere.map((peer) => ({ peer, ports: notPort80 })),
-          // plain HTTP only inside the cluster (pods of every namespace)
-          { peer: kplus.Namespaces.all(this, 'InCluster'), ports: [kplus.NetworkPolicyPort.tcp(80)] },
           ...anywhere.map((peer) => ({ peer, ports: [kplus.NetworkPolicyPort.udp(53)] })),
         ],
       },

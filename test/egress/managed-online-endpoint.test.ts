@@ -254,11 +254,11 @@ describe('TLS origination carries the token in plain HTTP inside the pod (issue 
         for (const port of r.ports) expect(port.protocol === 'TCP' && port.port <= 80 && 80 <= (port.endPort ?? port.port)).toBe(false);
       }
       expect(outside.flatMap((r: any) => r.ports)).toEqual(expect.arrayContaining([
-        { port: 1, endPort: 79, protocol: 'TCP' }, { port: 81, endPort: 65535, protocol: 'TCP' }, { port: 53, protocol: 'UDP' },
+        { port: 443, protocol: 'TCP' }, { port: 1, endPort: 79, protocol: 'TCP' }, { port: 81, endPort: 65535, protocol: 'TCP' }, { port: 53, protocol: 'UDP' },
       ]));
-      // port 80 only to pods of the cluster's namespaces
-      expect(fence.spec.egress.filter((r: any) => r.ports.some((p: any) => p.port === 80 || (p.port <= 80 && 80 <= (p.endPort ?? 0))))).toEqual([
-        { ports: [{ port: 80, protocol: 'TCP' }], to: [{ namespaceSelector: {}, podSelector: {} }] },
+      // port 80 (and every other port) only to pods of the cluster's namespaces
+      expect(fence.spec.egress.filter((r: any) => r.ports.length === 0 || r.ports.some((p: any) => p.port <= 80 && 80 <= (p.endPort ?? p.port)))).toEqual([
+        { ports: [], to: [{ namespaceSelector: {}, podSelector: {} }] }, // no ports: every port
       ]);
     }
     const violations = sharedValidator().validateAll(fences);
