@@ -15,7 +15,16 @@ import {
 } from '../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/security.istio.io';
 import { MANAGED_BY_LABEL, canonicalJson, compareStrings, isDnsLabel, isLabelKey, isLabelValue, sortStrings } from '../util/names';
-import { EgressGatewayRoutes, MeshProfile, NamespaceEgress, PlainHttpFence, externalServiceEntrySpec } from './mesh-egress';
+import {
+  AKS_ISTIO_CONTROL_PLANE_NAMESPACE,
+  ControlPlaneProfile,
+  EgressGatewayRoutes,
+  NamespaceEgress,
+  PlainHttpFence,
+  UPSTREAM_ISTIO_CONTROL_PLANE,
+  controlPlaneProfileFromContext,
+  externalServiceEntrySpec,
+} from './mesh-egress';
 
 /** How callers' TLS to the scoring host is handled. */
 export enum EgressTlsMode {
@@ -144,13 +153,14 @@ export interface ManagedOnlineEndpointProps {
    */
   readonly egressControl?: boolean;
   /**
-   * Where the Istio control plane runs: `MeshProfile.UPSTREAM_ISTIO`
-   * (`istio-system`) or `MeshProfile.AKS_ISTIO_ADDON` (`aks-istio-system`).
-   * Its namespace goes into every Sidecar's egress.
+   * Where the Istio control plane runs: `UPSTREAM_ISTIO_CONTROL_PLANE`
+   * (`istio-system`), `AKS_ISTIO_ADDON_CONTROL_PLANE` (`aks-istio-system`),
+   * or any `{ name, controlPlaneNamespace }` (a mesh profile). Its namespace
+   * goes into every Sidecar's egress.
    *
-   * @default - the app context `cdk8s-azureml-mesh/meshProfile` (`"upstream-istio"` or `"aks-istio-addon"`), else `MeshProfile.UPSTREAM_ISTIO`
+   * @default - the app context `cdk8s-azureml-mesh/meshProfile` (`"upstream-istio"` or `"aks-istio-addon"`), else `UPSTREAM_ISTIO_CONTROL_PLANE`
    */
-  readonly meshProfile?: MeshProfile;
+  readonly meshProfile?: ControlPlaneProfile;
   /**
    * The Istio control plane's namespace (in every Sidecar's egress); overrides
    * the mesh profile's.
@@ -209,11 +219,11 @@ export class ManagedOnlineEndpoint extends Construct {
     const mode = props.tlsMode ?? EgressTlsMode.PASSTHROUGH;
     this.scoringUrl = `${mode === EgressTlsMode.ORIGINATION ? 'http' : 'https'}://${this.scoringHost}/score`;
     this.scope = AzureScope.parse(`${props.workspace?.id}/onlineEndpoints/${props.endpointName}`);
-    const fromContext = MeshProfile.fromContext(this);
-    const profile = props.meshProfile ?? fromContext.profile ?? MeshProfile.UPSTREAM_ISTIO;
+    const fromContext = controlPlaneProfileFromContext(this);
+    const profile = props.meshProfile ?? fromContext.profile ?? UPSTREAM_ISTIO_CONTROL_PLANE;
     this.controlPlaneNamespace = props.controlPlaneNamespace ?? profile.controlPlaneNamespace;
     this.problems.add(...fromContext.problems, ...this.localProblems(domain, profile));
-    this.problems.warn(...this.localWarnings(profile));
+    this.problems.warn(...this.localWarnings());
     this.problems.addCheck(() => (props.pins ?? []).flatMap((pin, i) => (this.namespaces.has(pin.namespace) ? [] : [
       problem(`pins[${i}].namespace`, `a namespace with a caller of this endpoint (${sortStrings(this.namespaces).join(', ') || 'none'})`, pin.namespace),
     ])));
@@ -371,21 +381,21 @@ export class ManagedOnlineEndpoint extends Construct {
   }
 
   /** Legal but probably a mistake (DESIGN.md section 5). */
-  private localWarnings(profile: MeshProfile): Problem[] {
+  private localWarnings(): Problem[] {
     const p = this.props;
     const out: Problem[] = [];
     const mode = p.tlsMode ?? EgressTlsMode.PASSTHROUGH;
     if (p.acknowledgePlainHttpInPod === true && mode !== EgressTlsMode.ORIGINATION) {
       out.push(warning('acknowledgePlainHttpInPod', 'is true with tlsMode PASSTHROUGH: nothing is sent in plain HTTP and no NetworkPolicy is added; remove it'));
     }
-    if (p.egressGateway && profile === MeshProfile.AKS_ISTIO_ADDON && p.egressGateway.namespace === ISTIO_EGRESS_GATEWAY.namespace) {
-      out.push(warning('egressGateway.namespace', `is "${p.egressGateway.namespace}" with MeshProfile.AKS_ISTIO_ADDON: the add-on runs its egress gateways in "aks-istio-egress"; `
-        + 'declare the namespace, selector and Service of your gateway'));
+    if (p.egressGateway && this.controlPlaneNamespace === AKS_ISTIO_CONTROL_PLANE_NAMESPACE && p.egressGateway.namespace === ISTIO_EGRESS_GATEWAY.namespace) {
+      out.push(warning('egressGateway.namespace', `is "${p.egressGateway.namespace}" with the AKS Istio add-on (control plane in ${AKS_ISTIO_CONTROL_PLANE_NAMESPACE}): `
+        + 'the add-on runs its egress gateways in "aks-istio-egress"; declare the namespace, selector and Service of your gateway'));
     }
     return out;
   }
 
-  private localProblems(domain: string, profile: MeshProfile): Problem[] {
+  private localProblems(domain: string, profile: ControlPlaneProfile): Problem[] {
     const p = this.props;
     const out: Problem[] = [];
     if (typeof p.endpointName !== 'string' || !ENDPOINT_NAME.test(p.endpointName)) {
@@ -422,12 +432,15 @@ export class ManagedOnlineEndpoint extends Construct {
     if (p.acknowledgePlainHttpInPod !== undefined && typeof p.acknowledgePlainHttpInPod !== 'boolean') {
       out.push(problem('acknowledgePlainHttpInPod', 'true or false', p.acknowledgePlainHttpInPod));
     }
-    if (!(profile instanceof MeshProfile)) out.push(problem('meshProfile', 'MeshProfile.UPSTREAM_ISTIO, MeshProfile.AKS_ISTIO_ADDON or MeshProfile.custom(...)', profile));
-    else if (!isDnsLabel(profile.controlPlaneNamespace)) out.push(problem('meshProfile.controlPlaneNamespace', 'a DNS label', profile.controlPlaneNamespace));
+    if (typeof profile !== 'object' || profile === null || typeof profile.controlPlaneNamespace !== 'string') {
+      out.push(problem('meshProfile', 'a mesh profile { name, controlPlaneNamespace }, e.g. AKS_ISTIO_ADDON_CONTROL_PLANE', profile));
+    } else if (!isDnsLabel(profile.controlPlaneNamespace)) {
+      out.push(problem('meshProfile.controlPlaneNamespace', 'a DNS label', profile.controlPlaneNamespace));
+    }
     if (p.controlPlaneNamespace !== undefined && !isDnsLabel(p.controlPlaneNamespace)) {
       out.push(problem('controlPlaneNamespace', 'a DNS label (the namespace of istiod)', p.controlPlaneNamespace));
     }
-    if (p.controlPlaneNamespace !== undefined && p.meshProfile instanceof MeshProfile && p.controlPlaneNamespace !== p.meshProfile.controlPlaneNamespace) {
+    if (p.controlPlaneNamespace !== undefined && p.meshProfile !== undefined && p.controlPlaneNamespace !== p.meshProfile.controlPlaneNamespace) {
       out.push(problem('controlPlaneNamespace', `the namespace of meshProfile ${p.meshProfile.name} ("${p.meshProfile.controlPlaneNamespace}") or left out`,
         p.controlPlaneNamespace, 'set one of meshProfile and controlPlaneNamespace'));
     }

@@ -30,39 +30,34 @@ export const AKS_ISTIO_CONTROL_PLANE_NAMESPACE = 'aks-istio-system';
 export const MESH_PROFILE_CONTEXT = 'cdk8s-azureml-mesh/meshProfile';
 
 /**
- * Where the Istio control plane runs: upstream Istio (istioctl or Helm,
- * `istio-system`) or the AKS Istio add-on (`aks-istio-system`). The
- * control-plane namespace goes into every egress Sidecar.
+ * Where the Istio control plane runs, as egress needs it: istiod's namespace
+ * goes into every egress Sidecar. Upstream Istio (istioctl or Helm) uses
+ * `istio-system`, the AKS Istio add-on `aks-istio-system`. Any object of this
+ * shape fits (the library's mesh profiles have `name` and
+ * `controlPlaneNamespace`).
  *
  * @see https://learn.microsoft.com/azure/aks/istio-deploy-addon
  */
-export class MeshProfile {
-  /** Istio installed with istioctl or Helm: control plane in `istio-system`. */
-  public static readonly UPSTREAM_ISTIO = new MeshProfile('upstream-istio', ISTIO_CONTROL_PLANE_NAMESPACE);
-  /** The AKS Istio add-on: control plane in `aks-istio-system`. */
-  public static readonly AKS_ISTIO_ADDON = new MeshProfile('aks-istio-addon', AKS_ISTIO_CONTROL_PLANE_NAMESPACE);
+export interface ControlPlaneProfile {
+  /** A name for messages, e.g. `aks-istio-addon`. */
+  readonly name: string;
+  /** Namespace of istiod. */
+  readonly controlPlaneNamespace: string;
+}
 
-  /** A control plane in another namespace (e.g. a revisioned install). */
-  public static custom(props: { readonly name: string; readonly controlPlaneNamespace: string }): MeshProfile {
-    return new MeshProfile(props.name, props.controlPlaneNamespace);
-  }
+/** Istio installed with istioctl or Helm: control plane in `istio-system`. */
+export const UPSTREAM_ISTIO_CONTROL_PLANE: ControlPlaneProfile = { name: 'upstream-istio', controlPlaneNamespace: ISTIO_CONTROL_PLANE_NAMESPACE };
+/** The AKS Istio add-on: control plane in `aks-istio-system`. */
+export const AKS_ISTIO_ADDON_CONTROL_PLANE: ControlPlaneProfile = { name: 'aks-istio-addon', controlPlaneNamespace: AKS_ISTIO_CONTROL_PLANE_NAMESPACE };
 
-  /** The profile named by the app context {@link MESH_PROFILE_CONTEXT}, if any (a bad value is reported as a problem). */
-  public static fromContext(scope: IConstruct): { profile?: MeshProfile; problems: Problem[] } {
-    const value: unknown = scope.node.tryGetContext(MESH_PROFILE_CONTEXT);
-    if (value === undefined) return { problems: [] };
-    const profile = [MeshProfile.UPSTREAM_ISTIO, MeshProfile.AKS_ISTIO_ADDON].find((p) => p.name === value);
-    return profile
-      ? { profile, problems: [] }
-      : { problems: [problem(`context ${MESH_PROFILE_CONTEXT}`, '"upstream-istio" or "aks-istio-addon"', value)] };
-  }
-
-  private constructor(
-    /** The profile's name, e.g. `aks-istio-addon`. */
-    public readonly name: string,
-    /** Namespace of istiod. */
-    public readonly controlPlaneNamespace: string,
-  ) {}
+/** The profile named by the app context {@link MESH_PROFILE_CONTEXT}, if any (a bad value is reported as a problem). */
+export function controlPlaneProfileFromContext(scope: IConstruct): { profile?: ControlPlaneProfile; problems: Problem[] } {
+  const value: unknown = scope.node.tryGetContext(MESH_PROFILE_CONTEXT);
+  if (value === undefined) return { problems: [] };
+  const profile = [UPSTREAM_ISTIO_CONTROL_PLANE, AKS_ISTIO_ADDON_CONTROL_PLANE].find((p) => p.name === value);
+  return profile
+    ? { profile, problems: [] }
+    : { problems: [problem(`context ${MESH_PROFILE_CONTEXT}`, '"upstream-istio" or "aks-istio-addon"', value)] };
 }
 
 /** The chart of a namespace's egress objects, `mesh-egress-<namespace>` (created on first use). */

@@ -14,7 +14,7 @@ import {
   ManagedOnlineEndpointProps,
   MESH_PROFILE_CONTEXT,
   MeshIdentityBinding,
-  MeshProfile,
+  AKS_ISTIO_ADDON_CONTROL_PLANE,
   SecureMlEndpoint,
   Diagnostics,
 } from '../../lib';
@@ -280,7 +280,7 @@ describe('the egress Sidecar (issue 11, item 11)', () => {
   test('follows the mesh profile: the AKS Istio add-on runs istiod in aks-istio-system', () => {
     const aks = synthApp((app) => {
       const batch = new Chart(app, 'batch', { namespace: 'batch' });
-      endpoint(batch, 'Fraud', { callers: [binding(batch, 0)], meshProfile: MeshProfile.AKS_ISTIO_ADDON });
+      endpoint(batch, 'Fraud', { callers: [binding(batch, 0)], meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE });
     }).manifests;
     expect(sidecarHosts(aks)).toEqual(['./*', 'aks-istio-system/*', './fraud-scoring.westeurope.inference.ml.azure.com', './login.microsoftonline.com']);
     // the same from the app context, for every endpoint of the app
@@ -296,7 +296,7 @@ describe('the egress Sidecar (issue 11, item 11)', () => {
   test('fails for a mesh profile and a controlPlaneNamespace that disagree, and for an unknown profile in the context', () => {
     const app = Testing.app();
     const batch = new Chart(app, 'batch', { namespace: 'batch' });
-    endpoint(batch, 'Fraud', { callers: [binding(batch, 0)], meshProfile: MeshProfile.AKS_ISTIO_ADDON, controlPlaneNamespace: 'istio-system' });
+    endpoint(batch, 'Fraud', { callers: [binding(batch, 0)], meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, controlPlaneNamespace: 'istio-system' });
     expect(() => app.synthYaml()).toThrow(/\[batch\/Fraud\] controlPlaneNamespace must be the namespace of meshProfile aks-istio-addon \("aks-istio-system"\) or left out, got "istio-system"/);
     const bad = Testing.app();
     bad.node.setContext(MESH_PROFILE_CONTEXT, 'aks');
@@ -308,7 +308,7 @@ describe('the egress Sidecar (issue 11, item 11)', () => {
   test('warns for the AKS profile with an egress gateway in istio-system', () => {
     const app = Testing.app();
     const batch = new Chart(app, 'batch', { namespace: 'batch' });
-    endpoint(batch, 'Fraud', { callers: [binding(batch, 0)], meshProfile: MeshProfile.AKS_ISTIO_ADDON, egressGateway: ISTIO_EGRESS_GATEWAY });
+    endpoint(batch, 'Fraud', { callers: [binding(batch, 0)], meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, egressGateway: ISTIO_EGRESS_GATEWAY });
     app.synthYaml();
     expect(Diagnostics.of(app).warnings.map((w) => w.field)).toEqual(['egressGateway.namespace']);
   });

@@ -23,7 +23,7 @@ import {
   ManagedOnlineEndpointProps,
   MESH_PROFILE_CONTEXT,
   MeshIdentityBinding,
-  MeshProfile,
+  AKS_ISTIO_ADDON_CONTROL_PLANE,
   Diagnostics,
   MeshIdentityBindingProps,
   OnlineEndpointAuthMode,
@@ -301,7 +301,7 @@ export const EGRESS_CATALOGUE: Array<[name: string, build: (app: App) => void, m
   }, /\[jobs\/Again\] endpointName must be an endpoint not declared twice \(batch\/Fraud already reaches fraud-scoring\.westeurope\.inference\.ml\.azure\.com\), got "fraud-scoring"/],
   ['TLS origination without acknowledging the plain-HTTP token', managed({ tlsMode: EgressTlsMode.ORIGINATION }),
     /\[batch\/Fraud\] tlsMode must be EgressTlsMode\.PASSTHROUGH unless acknowledgePlainHttpInPod is true, got "origination"; with origination the app sends its bearer token in plain HTTP, in clear text to the internet if its sidecar is missing or bypassed; let the app call the https:\/\/ scoring URL, or set acknowledgePlainHttpInPod: true/],
-  ['mesh profile and control-plane namespace disagree', managed({ meshProfile: MeshProfile.AKS_ISTIO_ADDON, controlPlaneNamespace: 'istio-system' }),
+  ['mesh profile and control-plane namespace disagree', managed({ meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, controlPlaneNamespace: 'istio-system' }),
     /\[batch\/Fraud\] controlPlaneNamespace must be the namespace of meshProfile aks-istio-addon \("aks-istio-system"\) or left out, got "istio-system"; set one of meshProfile and controlPlaneNamespace/],
   ['control-plane namespace not a DNS label', managed({ controlPlaneNamespace: 'AKS_Istio' }),
     /\[batch\/Fraud\] controlPlaneNamespace must be a DNS label \(the namespace of istiod\), got "AKS_Istio"/],
@@ -329,8 +329,8 @@ export const WARNING_CATALOGUE: Array<[name: string, build: (app: App) => void, 
   }, /\[fraud\/Endpoint\] azureScope is set, but grantInvoke on an in-cluster endpoint assigns no Azure role: Azure does not check Azure RBAC when an in-cluster endpoint scores, so the grant is mesh-only \(azure-plan\.json meshOnlyGrants\); remove azureScope/],
   ['acknowledgePlainHttpInPod with passthrough', managed({ acknowledgePlainHttpInPod: true }),
     /\[batch\/Fraud\] acknowledgePlainHttpInPod is true with tlsMode PASSTHROUGH: nothing is sent in plain HTTP and no NetworkPolicy is added; remove it/],
-  ['AKS add-on profile with an egress gateway in istio-system', managed({ meshProfile: MeshProfile.AKS_ISTIO_ADDON, egressGateway: ISTIO_EGRESS_GATEWAY }),
-    /\[batch\/Fraud\] egressGateway\.namespace is "istio-system" with MeshProfile\.AKS_ISTIO_ADDON: the add-on runs its egress gateways in "aks-istio-egress"; declare the namespace, selector and Service of your gateway/],
+  ['AKS add-on profile with an egress gateway in istio-system', managed({ meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, egressGateway: ISTIO_EGRESS_GATEWAY }),
+    /\[batch\/Fraud\] egressGateway\.namespace is "istio-system" with the AKS Istio add-on \(control plane in aks-istio-system\): the add-on runs its egress gateways in "aks-istio-egress"; declare the namespace, selector and Service of your gateway/],
 ];
 
 function bind(app: App, overrides: Partial<MeshIdentityBindingProps>, chart?: Chart): MeshIdentityBinding {
