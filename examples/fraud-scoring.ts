@@ -95,13 +95,8 @@ export class FraudScoringChart extends Chart {
       ],
       timeout: Duration.seconds(30),
       mesh: MESH,
-      // The model is registered as an Azure ML online endpoint: grants assign the invoker role there.
-      azureScope: AzureScope.onlineEndpoint({
-        subscriptionId: SUBSCRIPTION_ID,
-        resourceGroup: 'ml-prod',
-        workspace: 'fraud-ws',
-        endpoint: 'fraud-scoring',
-      }),
+      // No azureScope: the model runs in the cluster, Azure checks no role when it scores,
+      // so grants are enforced by the mesh alone (azure-plan.json lists them in meshOnlyGrants).
     });
   }
 }
@@ -138,6 +133,6 @@ export class BatchScorerChart extends Chart {
 export function buildFraudScoring(app: App): void {
   const fraud = new FraudScoringChart(app, 'fraud-scoring');
   const batch = new BatchScorerChart(app, 'batch-scorer');
-  // mesh rule (principal + oid) and an invoker role assignment on the online endpoint
+  // the mesh rule (principal + oid); a mesh-only grant in the Azure plan, no role assignment
   fraud.endpoint.grantInvoke(batch.binding);
 }

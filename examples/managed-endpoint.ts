@@ -8,8 +8,8 @@
 import { App, Chart, ChartProps, Cron } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { AzureScope, EgressTlsMode, EntraTenant, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding } from '../lib';
-import { FRAUD_TENANT_ID, OIDC_ISSUER_URL, SUBSCRIPTION_ID } from './fraud-scoring';
+import { AzureScope, EgressTlsMode, EntraTenant, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding, MeshNamespace } from '../lib';
+import { FRAUD_TENANT_ID, MESH, OIDC_ISSUER_URL, SUBSCRIPTION_ID } from './fraud-scoring';
 
 /** The scorer's identity (exists already). */
 export const NIGHTLY_SCORER_IDENTITY = {
@@ -22,6 +22,7 @@ export class ScoringJobsChart extends Chart {
 
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
     super(scope, id, { namespace: 'scoring-jobs', ...props });
+    new MeshNamespace(this, 'Namespace', { name: 'scoring-jobs', mesh: MESH });
 
     const scorer = new MeshIdentityBinding(this, 'NightlyScorer', {
       identity: ManagedIdentity.existing(NIGHTLY_SCORER_IDENTITY),
@@ -36,8 +37,13 @@ export class ScoringJobsChart extends Chart {
       workspace: AzureScope.mlWorkspace({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml-prod', workspace: 'fraud-ws' }),
       tenant: new EntraTenant({ tenantId: FRAUD_TENANT_ID }),
       callers: [scorer],
-      // the app speaks HTTP to the sidecar, which originates TLS: deployment pinning can set headers
+      // the app speaks HTTP to the sidecar, which originates TLS: deployment pinning can set headers.
+      // The bearer token then travels in plain HTTP inside the pod: acknowledged, and the namespace's
+      // workload-identity pods get a NetworkPolicy that refuses TCP 80 leaving the cluster.
       tlsMode: EgressTlsMode.ORIGINATION,
+      acknowledgePlainHttpInPod: true,
+      // the AKS Istio add-on: its control plane (aks-istio-system) is what the egress Sidecar lets the proxies reach
+      meshProfile: MESH,
       deployments: ['blue', 'green'],
       pins: [{ deployment: 'green', namespace: 'scoring-jobs', sourceLabels: { app: 'canary-tester' } }],
     });

@@ -7,13 +7,17 @@ import { Testing } from 'cdk8s';
 import { AzurePlan } from '../lib';
 import { parseAllDocuments } from 'yaml';
 import { BATCH_SCORER_IDENTITY, FRAUD_TENANT_ID, OIDC_ISSUER_URL, PAYMENTS_API_CLIENT_ID, SUBSCRIPTION_ID } from '../examples/fraud-scoring';
-import { checkInvariants } from './invariants';
+import { checkInvariants, checkLeastPrivilege } from './invariants';
 import { Manifest, allowPolicy, denyPolicy, one, synthApp } from './util';
 
 describe('examples', () => {
   test.each(EXAMPLES.map((e) => [e.name, e] as const))('%s satisfies the invariants and synthesizes the same bytes twice', (_name, example) => {
     const first = synthApp((app) => example.build(app));
     expect(checkInvariants(first.manifests)).toEqual([]);
+    // invariant 13: roles only where Azure enforces them
+    const app = Testing.app();
+    example.build(app);
+    expect(checkLeastPrivilege(AzurePlan.of(app).toJson(), first.manifests)).toEqual([]);
     expect(synthApp((app) => example.build(app)).yaml).toBe(first.yaml);
   });
 
@@ -72,12 +76,19 @@ describe('examples', () => {
       subject: 'system:serviceaccount:batch:batch-scorer',
       audiences: ['api://AzureADTokenExchange'],
     }]);
-    const endpointScope = `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/ml-prod/providers/Microsoft.MachineLearningServices/workspaces/fraud-ws/onlineEndpoints/fraud-scoring`;
     // golden: these names must never change between releases (redeploys would conflict)
     expect(plan.roleAssignments.map((r: any) => [r.name, r.scope, r.roleName, r.principalType])).toEqual([
       ['de74a3b9-ab78-51e3-be04-579f3c5ab32d', `/subscriptions/${SUBSCRIPTION_ID}/resourceGroups/ml-prod/providers/Microsoft.KeyVault/vaults/kv-fraud-jobs`, 'Key Vault Secrets User', 'ServicePrincipal'],
-      ['e0b53ead-f07c-5486-841d-4f1dfb742872', endpointScope, `AzureML Online Endpoint Invoker (${SUBSCRIPTION_ID})`, 'ServicePrincipal'],
     ]);
+    // the grant on the in-cluster model is enforced by the mesh alone: no invoker role, listed as mesh-only
+    expect(plan.roleDefinitions).toEqual([]);
+    expect(plan.meshOnlyGrants).toEqual([{
+      endpoint: 'fraud-scoring/Endpoint',
+      host: 'fraud-model.fraud.svc.cluster.local',
+      caller: `workload:cluster.local/ns/batch/sa/batch-scorer|${BATCH_SCORER_IDENTITY.principalId}`,
+      principalType: 'ServicePrincipal',
+      principalId: BATCH_SCORER_IDENTITY.principalId,
+    }]);
   });
 
   test('public edges: risk scoring behind the AKS Istio add-on gateway, claims triage behind F5 NIC (enrolled in the mesh); invariants 5 and 6', () => {
@@ -127,8 +138,16 @@ describe('examples', () => {
     const host = 'churn-model.westeurope.inference.ml.azure.com';
     expect(one(manifests, 'Sidecar').spec).toEqual({
       outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
-      egress: [{ hosts: ['./*', 'istio-system/*', `./${host}`, './login.microsoftonline.com', './westeurope.oic.prod-aks.azure.com'] }],
+      egress: [{ hosts: ['./*', 'aks-istio-system/*', `./${host}`, './login.microsoftonline.com'] }],
     });
+    // origination (acknowledged): the token-bearing pods cannot send TCP 80 out of the cluster
+    const fence = one(manifests, 'NetworkPolicy');
+    expect(fence.metadata.namespace).toBe('scoring-jobs');
+    expect(fence.spec.podSelector).toEqual({ matchLabels: { 'azure.workload.identity/use': 'true' } });
+    expect(fence.spec.policyTypes).toEqual(['Egress']);
+    const outside = fence.spec.egress.filter((r: any) => r.to.some((t: any) => t.ipBlock));
+    for (const r of outside) for (const port of r.ports) expect(80 >= port.port && 80 <= (port.endPort ?? port.port)).toBe(false);
+    expect(fence.spec.egress.filter((r: any) => r.ports.length === 0)).toEqual([{ ports: [], to: [{ namespaceSelector: {}, podSelector: {} }] }]);
     const se = one(manifests, 'ServiceEntry', (m) => m.spec.hosts[0] === host);
     expect(se.spec).toMatchObject({ exportTo: ['.'], location: 'MESH_EXTERNAL', resolution: 'DNS', ports: [{ number: 80, name: 'http', protocol: 'HTTP', targetPort: 443 }] });
     expect(one(manifests, 'DestinationRule').spec.trafficPolicy.portLevelSettings[0].tls).toEqual({ mode: 'SIMPLE', sni: host });

@@ -99,6 +99,28 @@ export interface PlanRoleAssignment {
   readonly requestedBy: string[];
 }
 
+/**
+ * A grant that no Azure role backs: `SecureMlEndpoint.grantInvoke` on an
+ * in-cluster endpoint (a Service, a workload, or azureml-fe). Azure checks no
+ * role when such an endpoint scores, so none is assigned; the mesh's ALLOW
+ * policy is the whole grant. Listed so reviewers see every grant in one file.
+ */
+export interface PlanMeshOnlyGrant {
+  /** Construct path of the endpoint. */
+  readonly endpoint: string;
+  /** The endpoint's in-mesh host, e.g. `fraud.fraud.svc.cluster.local`. */
+  readonly host: string;
+  /** The caller the ALLOW policy admits (`<kind>:<id>`, e.g. `workload:cluster.local/ns/batch/sa/scorer|<oid>`). */
+  readonly caller: string;
+  readonly principalType: PrincipalType;
+  /** Known principal id of the grantee. */
+  readonly principalId?: string;
+  /** The identity created at deploy time, when the principal id is not known yet. */
+  readonly principalRef?: string;
+  /** The endpoint's `azureScope`, when one was declared: recorded, not assigned. */
+  readonly azureScope?: string;
+}
+
 /** The document written to `azure-plan.json`. */
 export interface AzurePlanDocument {
   readonly schemaVersion: 1;
@@ -112,6 +134,8 @@ export interface AzurePlanDocument {
   readonly applicationFederatedCredentials?: PlanApplicationFederatedCredential[];
   readonly roleDefinitions: PlanRoleDefinition[];
   readonly roleAssignments: PlanRoleAssignment[];
+  /** Grants enforced by the mesh alone (no role assignment), sorted by endpoint, then caller. */
+  readonly meshOnlyGrants: PlanMeshOnlyGrant[];
 }
 
 /** Who receives a role. */
@@ -148,6 +172,7 @@ export class AzurePlan extends Construct {
   private readonly assignments = new Map<string, AssignmentRecord>();
   /** Credentials on app registrations, by client id, issuer, subject and name. */
   private readonly applicationCredentials = new Map<string, Omit<PlanApplicationFederatedCredential, 'requestedBy'> & { requestedBy: Set<string> }>();
+  private readonly meshOnly = new Map<string, { endpoint: string; host: string; caller: string; principal: PlanPrincipal; azureScope?: AzureScope }>();
   /** `<ns>/<sa>` → paths of the bindings that bind it. */
   private readonly serviceAccounts = new Map<string, string[]>();
 
@@ -234,6 +259,15 @@ export class AzurePlan extends Construct {
     return name;
   }
 
+  /**
+   * Records a grant that the mesh alone enforces (idempotent per endpoint
+   * and caller): no role assignment, no identity added.
+   */
+  public addMeshOnlyGrant(grant: { host: string; caller: string; principal: PlanPrincipal; azureScope?: AzureScope }, endpoint: Construct): void {
+    const key = `${endpoint.node.path}|${grant.caller}`;
+    if (!this.meshOnly.has(key)) this.meshOnly.set(key, { ...grant, endpoint: endpoint.node.path });
+  }
+
   /** The plan document (sorted, deterministic). */
   public toJson(): AzurePlanDocument {
     const identities = sortStrings(this.identities.keys()).map((ref) => planIdentity(this.identities.get(ref)!.identity, this.identities.get(ref)!.source));
@@ -250,6 +284,7 @@ export class AzurePlan extends Construct {
       ...(applicationCredentials.length ? { applicationFederatedCredentials: applicationCredentials } : {}),
       roleDefinitions: this.roleDefinitions(),
       roleAssignments: assignments,
+      meshOnlyGrants: sortStrings(this.meshOnly.keys()).map((key) => this.planMeshOnlyGrant(key)),
     };
   }
 
@@ -316,6 +351,24 @@ export class AzurePlan extends Construct {
       };
     }
     return { ...base, principalType: r.principal.principalType, principalId: r.principal.principalId.toLowerCase() };
+  }
+
+  private planMeshOnlyGrant(key: string): PlanMeshOnlyGrant {
+    const g = this.meshOnly.get(key)!;
+    const base = { endpoint: g.endpoint, host: g.host, caller: g.caller };
+    const scope = g.azureScope ? { azureScope: g.azureScope.id } : {};
+    if ('identity' in g.principal) {
+      const identity = g.principal.identity;
+      const ids = identity.ids(this);
+      return {
+        ...base,
+        principalType: PrincipalType.SERVICE_PRINCIPAL,
+        ...(ids ? { principalId: ids.principalId } : {}),
+        ...(identity.isNew ? { principalRef: identity.ref } : {}),
+        ...scope,
+      };
+    }
+    return { ...base, principalType: g.principal.principalType, principalId: String(g.principal.principalId).toLowerCase(), ...scope };
   }
 
   private roleDefinitions(): PlanRoleDefinition[] {

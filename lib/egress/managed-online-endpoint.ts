@@ -3,7 +3,7 @@ import { AzurePlan } from '../azure/plan';
 import { AzureRole } from '../azure/role';
 import { AzureScope, ScopeKind } from '../azure/scope';
 import { EntraCloud, EntraTenant } from '../entra/tenant';
-import { Problem, ProblemCollector, problem } from '../errors';
+import { Problem, ProblemCollector, problem, warning } from '../errors';
 import { MeshIdentityBinding } from '../identity/binding';
 import {
   DestinationRule,
@@ -15,19 +15,34 @@ import {
 } from '../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/security.istio.io';
 import { MANAGED_BY_LABEL, canonicalJson, compareStrings, isDnsLabel, isLabelKey, isLabelValue, sortStrings } from '../util/names';
-import { EgressGatewayRoutes, ISTIO_CONTROL_PLANE_NAMESPACE, NamespaceEgress, externalServiceEntrySpec } from './mesh-egress';
+import {
+  AKS_ISTIO_CONTROL_PLANE_NAMESPACE,
+  ControlPlaneProfile,
+  EgressGatewayRoutes,
+  NamespaceEgress,
+  PlainHttpFence,
+  UPSTREAM_ISTIO_CONTROL_PLANE,
+  controlPlaneProfileFromContext,
+  externalServiceEntrySpec,
+} from './mesh-egress';
 
 /** How callers' TLS to the scoring host is handled. */
 export enum EgressTlsMode {
   /**
    * The app speaks HTTPS to the scoring host; the sidecar passes TLS through
    * (ServiceEntry port 443, protocol TLS). End-to-end TLS, no L7 features.
+   * The default, and the path for token-bearing calls: the bearer token
+   * never leaves the app unencrypted.
    */
   PASSTHROUGH = 'passthrough',
   /**
    * The app speaks plain HTTP to `http://<host>/score`; its sidecar
    * originates TLS to port 443 with SNI (DestinationRule `tls.mode: SIMPLE`).
-   * Enables header-based deployment pinning and L7 telemetry.
+   * Enables header-based deployment pinning and L7 telemetry. The app's
+   * `Authorization: Bearer …` travels in clear text to the sidecar, and to
+   * the internet if the sidecar is missing or bypassed: needs
+   * `acknowledgePlainHttpInPod: true`, and adds a NetworkPolicy that refuses
+   * TCP 80 leaving the cluster from the namespace's workload-identity pods.
    */
   ORIGINATION = 'origination',
 }
@@ -98,9 +113,20 @@ export interface ManagedOnlineEndpointProps {
   /**
    * TLS handling; never both (one port per ServiceEntry).
    *
-   * @default EgressTlsMode.PASSTHROUGH
+   * @default EgressTlsMode.PASSTHROUGH - the app speaks HTTPS; its token is never sent in plain HTTP
    */
   readonly tlsMode?: EgressTlsMode;
+  /**
+   * Accept the risk of `EgressTlsMode.ORIGINATION`: the app sends its Entra
+   * bearer token in plain HTTP to its own sidecar, and in clear text to the
+   * internet if the sidecar is missing or bypassed. Required with
+   * origination; each caller namespace then gets a NetworkPolicy
+   * ({@link PlainHttpFence}) that refuses TCP 80 leaving the cluster from
+   * its workload-identity pods.
+   *
+   * @default false - origination is refused
+   */
+  readonly acknowledgePlainHttpInPod?: boolean;
   /**
    * The endpoint's deployments (e.g. `blue`, `green`): pins are checked against them.
    *
@@ -127,9 +153,19 @@ export interface ManagedOnlineEndpointProps {
    */
   readonly egressControl?: boolean;
   /**
-   * The Istio control plane's namespace (in every Sidecar's egress).
+   * Where the Istio control plane runs: `UPSTREAM_ISTIO_CONTROL_PLANE`
+   * (`istio-system`), `AKS_ISTIO_ADDON_CONTROL_PLANE` (`aks-istio-system`),
+   * or any `{ name, controlPlaneNamespace }` (a mesh profile). Its namespace
+   * goes into every Sidecar's egress.
    *
-   * @default 'istio-system' (the AKS Istio add-on uses 'aks-istio-system')
+   * @default - the app context `cdk8s-azureml-mesh/meshProfile` (`"upstream-istio"` or `"aks-istio-addon"`), else `UPSTREAM_ISTIO_CONTROL_PLANE`
+   */
+  readonly meshProfile?: ControlPlaneProfile;
+  /**
+   * The Istio control plane's namespace (in every Sidecar's egress); overrides
+   * the mesh profile's.
+   *
+   * @default - the mesh profile's: 'istio-system' upstream, 'aks-istio-system' with the AKS Istio add-on
    */
   readonly controlPlaneNamespace?: string;
   /**
@@ -163,6 +199,8 @@ export class ManagedOnlineEndpoint extends Construct {
   public readonly scoringUrl: string;
   /** The endpoint's ARM scope (role assignments are made here). */
   public readonly scope: AzureScope;
+  /** The Istio control plane's namespace in the callers' Sidecars. */
+  public readonly controlPlaneNamespace: string;
 
   /** Managed endpoints per app, to find one declared twice. */
   private static readonly registry = new WeakMap<IConstruct, ManagedOnlineEndpoint[]>();
@@ -181,7 +219,11 @@ export class ManagedOnlineEndpoint extends Construct {
     const mode = props.tlsMode ?? EgressTlsMode.PASSTHROUGH;
     this.scoringUrl = `${mode === EgressTlsMode.ORIGINATION ? 'http' : 'https'}://${this.scoringHost}/score`;
     this.scope = AzureScope.parse(`${props.workspace?.id}/onlineEndpoints/${props.endpointName}`);
-    this.problems.add(...this.localProblems(domain));
+    const fromContext = controlPlaneProfileFromContext(this);
+    const profile = props.meshProfile ?? fromContext.profile ?? UPSTREAM_ISTIO_CONTROL_PLANE;
+    this.controlPlaneNamespace = props.controlPlaneNamespace ?? profile.controlPlaneNamespace;
+    this.problems.add(...fromContext.problems, ...this.localProblems(domain, profile));
+    this.problems.warn(...this.localWarnings());
     this.problems.addCheck(() => (props.pins ?? []).flatMap((pin, i) => (this.namespaces.has(pin.namespace) ? [] : [
       problem(`pins[${i}].namespace`, `a namespace with a caller of this endpoint (${sortStrings(this.namespaces).join(', ') || 'none'})`, pin.namespace),
     ])));
@@ -219,22 +261,25 @@ export class ManagedOnlineEndpoint extends Construct {
       return undefined;
     }
     this.callers.set(binding.node.path, binding);
-    this.addNamespace(binding.namespace, binding);
+    this.addNamespace(binding.namespace);
     if (this.scope.problems().length > 0) return undefined;
     return AzurePlan.of(this).addRoleAssignment({ scope: this.scope, role: AzureRole.endpointInvoker(), principal: binding.grantPrincipal }, this);
   }
 
-  private addNamespace(namespace: string, binding: MeshIdentityBinding): void {
+  private addNamespace(namespace: string): void {
     const p = this.props;
     const mode = p.tlsMode ?? EgressTlsMode.PASSTHROUGH;
-    const identityHosts = [p.tenant instanceof EntraTenant ? p.tenant.cloud.loginHost : '', oidcHost(binding.oidcIssuerUrl)].filter(Boolean);
+    // only the login host: Entra, not the pod, fetches the cluster OIDC issuer's keys
+    const identityHosts = [p.tenant instanceof EntraTenant ? p.tenant.cloud.loginHost : ''].filter(Boolean);
     if (p.egressControl ?? true) {
       const egress = NamespaceEgress.of(this, namespace);
       egress.allowHost(this.scoringHost);
       egress.allowIdentityHosts(...identityHosts);
-      egress.allowControlPlane(p.controlPlaneNamespace ?? ISTIO_CONTROL_PLANE_NAMESPACE);
+      egress.allowControlPlane(this.controlPlaneNamespace);
       if (p.egressGateway) egress.allowGatewayNamespace(p.egressGateway.namespace);
     }
+    // the bearer token travels in plain HTTP inside the pod: refuse TCP 80 leaving the cluster
+    if (mode === EgressTlsMode.ORIGINATION && p.acknowledgePlainHttpInPod === true) PlainHttpFence.of(this, namespace);
     if (this.namespaces.has(namespace)) return;
     this.namespaces.add(namespace);
     const metadata = { namespace, labels: { ...MANAGED_BY_LABEL } };
@@ -335,7 +380,22 @@ export class ManagedOnlineEndpoint extends Construct {
     });
   }
 
-  private localProblems(domain: string): Problem[] {
+  /** Legal but probably a mistake (DESIGN.md section 5). */
+  private localWarnings(): Problem[] {
+    const p = this.props;
+    const out: Problem[] = [];
+    const mode = p.tlsMode ?? EgressTlsMode.PASSTHROUGH;
+    if (p.acknowledgePlainHttpInPod === true && mode !== EgressTlsMode.ORIGINATION) {
+      out.push(warning('acknowledgePlainHttpInPod', 'is true with tlsMode PASSTHROUGH: nothing is sent in plain HTTP and no NetworkPolicy is added; remove it'));
+    }
+    if (p.egressGateway && this.controlPlaneNamespace === AKS_ISTIO_CONTROL_PLANE_NAMESPACE && p.egressGateway.namespace === ISTIO_EGRESS_GATEWAY.namespace) {
+      out.push(warning('egressGateway.namespace', `is "${p.egressGateway.namespace}" with the AKS Istio add-on (control plane in ${AKS_ISTIO_CONTROL_PLANE_NAMESPACE}): `
+        + 'the add-on runs its egress gateways in "aks-istio-egress"; declare the namespace, selector and Service of your gateway'));
+    }
+    return out;
+  }
+
+  private localProblems(domain: string, profile: ControlPlaneProfile): Problem[] {
     const p = this.props;
     const out: Problem[] = [];
     if (typeof p.endpointName !== 'string' || !ENDPOINT_NAME.test(p.endpointName)) {
@@ -364,6 +424,26 @@ export class ManagedOnlineEndpoint extends Construct {
     }
     const mode = p.tlsMode ?? EgressTlsMode.PASSTHROUGH;
     if (!Object.values(EgressTlsMode).includes(mode)) out.push(problem('tlsMode', 'EgressTlsMode.PASSTHROUGH or EgressTlsMode.ORIGINATION', mode));
+    if (mode === EgressTlsMode.ORIGINATION && p.acknowledgePlainHttpInPod !== true) {
+      out.push(problem('tlsMode', 'EgressTlsMode.PASSTHROUGH unless acknowledgePlainHttpInPod is true', mode,
+        'with origination the app sends its bearer token in plain HTTP, in clear text to the internet if its sidecar is missing or bypassed; '
+        + 'let the app call the https:// scoring URL, or set acknowledgePlainHttpInPod: true (callers then get a NetworkPolicy refusing TCP 80 out of the cluster)'));
+    }
+    if (p.acknowledgePlainHttpInPod !== undefined && typeof p.acknowledgePlainHttpInPod !== 'boolean') {
+      out.push(problem('acknowledgePlainHttpInPod', 'true or false', p.acknowledgePlainHttpInPod));
+    }
+    if (typeof profile !== 'object' || profile === null || typeof profile.controlPlaneNamespace !== 'string') {
+      out.push(problem('meshProfile', 'a mesh profile { name, controlPlaneNamespace }, e.g. AKS_ISTIO_ADDON_CONTROL_PLANE', profile));
+    } else if (!isDnsLabel(profile.controlPlaneNamespace)) {
+      out.push(problem('meshProfile.controlPlaneNamespace', 'a DNS label', profile.controlPlaneNamespace));
+    }
+    if (p.controlPlaneNamespace !== undefined && !isDnsLabel(p.controlPlaneNamespace)) {
+      out.push(problem('controlPlaneNamespace', 'a DNS label (the namespace of istiod)', p.controlPlaneNamespace));
+    }
+    if (p.controlPlaneNamespace !== undefined && p.meshProfile !== undefined && p.controlPlaneNamespace !== p.meshProfile.controlPlaneNamespace) {
+      out.push(problem('controlPlaneNamespace', `the namespace of meshProfile ${p.meshProfile.name} ("${p.meshProfile.controlPlaneNamespace}") or left out`,
+        p.controlPlaneNamespace, 'set one of meshProfile and controlPlaneNamespace'));
+    }
     const deployments = p.deployments ?? [];
     deployments.forEach((d, i) => {
       if (!isDnsLabel(d)) out.push(problem(`deployments[${i}]`, 'a deployment name (lowercase letters, digits, "-")', d));
@@ -405,13 +485,5 @@ export function inferenceDomain(tenant: EntraTenant | undefined): string {
   if (cloud === EntraCloud.US_GOVERNMENT) return 'inference.ml.azure.us';
   if (cloud === EntraCloud.CHINA) return 'inference.ml.azure.cn';
   return 'inference.ml.azure.com';
-}
-
-function oidcHost(url: string): string {
-  try {
-    return new URL(url).hostname;
-  } catch {
-    return '';
-  }
 }
 

@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { Chart, Lazy } from 'cdk8s';
-import { Construct } from 'constructs';
-import { ProblemCollector, problem } from '../errors';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct, IConstruct } from 'constructs';
+import { CallerKind } from '../callers/caller';
+import { SecureMlEndpoint } from '../endpoint/secure-ml-endpoint';
+import { Problem, ProblemCollector, problem } from '../errors';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode,
@@ -20,22 +23,90 @@ export const ISTIO_CONTROL_PLANE_NAMESPACE = 'istio-system';
 export const AKS_ISTIO_CONTROL_PLANE_NAMESPACE = 'aks-istio-system';
 
 /**
+ * App context key naming the app's mesh profile: `"upstream-istio"` or
+ * `"aks-istio-addon"` (`app.node.setContext(MESH_PROFILE_CONTEXT, 'aks-istio-addon')`,
+ * or `context` in cdk8s.yaml). A `meshProfile` or `controlPlaneNamespace` prop wins.
+ */
+export const MESH_PROFILE_CONTEXT = 'cdk8s-azureml-mesh/meshProfile';
+
+/**
+ * Where the Istio control plane runs, as egress needs it: istiod's namespace
+ * goes into every egress Sidecar. Upstream Istio (istioctl or Helm) uses
+ * `istio-system`, the AKS Istio add-on `aks-istio-system`. Any object of this
+ * shape fits (the library's mesh profiles have `name` and
+ * `controlPlaneNamespace`).
+ *
+ * @see https://learn.microsoft.com/azure/aks/istio-deploy-addon
+ */
+export interface ControlPlaneProfile {
+  /** A name for messages, e.g. `aks-istio-addon`. */
+  readonly name: string;
+  /** Namespace of istiod. */
+  readonly controlPlaneNamespace: string;
+}
+
+/** Istio installed with istioctl or Helm: control plane in `istio-system`. */
+export const UPSTREAM_ISTIO_CONTROL_PLANE: ControlPlaneProfile = { name: 'upstream-istio', controlPlaneNamespace: ISTIO_CONTROL_PLANE_NAMESPACE };
+/** The AKS Istio add-on: control plane in `aks-istio-system`. */
+export const AKS_ISTIO_ADDON_CONTROL_PLANE: ControlPlaneProfile = { name: 'aks-istio-addon', controlPlaneNamespace: AKS_ISTIO_CONTROL_PLANE_NAMESPACE };
+
+/** The profile named by the app context {@link MESH_PROFILE_CONTEXT}, if any (a bad value is reported as a problem). */
+export function controlPlaneProfileFromContext(scope: IConstruct): { profile?: ControlPlaneProfile; problems: Problem[] } {
+  const value: unknown = scope.node.tryGetContext(MESH_PROFILE_CONTEXT);
+  if (value === undefined) return { problems: [] };
+  const profile = [UPSTREAM_ISTIO_CONTROL_PLANE, AKS_ISTIO_ADDON_CONTROL_PLANE].find((p) => p.name === value);
+  return profile
+    ? { profile, problems: [] }
+    : { problems: [problem(`context ${MESH_PROFILE_CONTEXT}`, '"upstream-istio" or "aks-istio-addon"', value)] };
+}
+
+/** The chart of a namespace's egress objects, `mesh-egress-<namespace>` (created on first use). */
+function egressChart(scope: Construct, namespace: string): Chart {
+  const root = scope.node.root;
+  const id = `mesh-egress-${namespace}`;
+  const existing = root.node.tryFindChild(id);
+  if (existing instanceof Chart) return existing;
+  // a chart of its own: the namespace's egress is written to mesh-egress-<namespace>.k8s.yaml
+  return new Chart(root, id, { namespace });
+}
+
+/** `<namespace>` of a mesh principal `<trustDomain>/ns/<namespace>/sa/<sa>`. */
+function principalNamespace(principal: string): string | undefined {
+  return /^[^/]+\/ns\/([^/]+)\/sa\/[^/|]+/.exec(principal)?.[1];
+}
+
+/**
+ * In-mesh hosts that workloads of `namespace` were granted: every
+ * SecureMlEndpoint of the app with a `Caller.workload` (from `grantInvoke`
+ * or `addCaller`) whose mesh principal is in `namespace`, as Sidecar egress
+ * hosts `<ns>/<service>.<ns>.svc.cluster.local`.
+ */
+function grantedMeshHosts(root: IConstruct, namespace: string): string[] {
+  const out = new Set<string>();
+  for (const c of root.node.findAll()) {
+    if (!(c instanceof SecureMlEndpoint) || c.namespace === namespace) continue;
+    const granted = c.callerList.some((caller) => caller.kind === CallerKind.WORKLOAD && principalNamespace(caller.id) === namespace);
+    if (granted) out.add(`${c.namespace}/${c.host}`);
+  }
+  return sortStrings(out);
+}
+
+/**
  * The egress of one namespace: a single Sidecar with `REGISTRY_ONLY` whose
- * egress hosts are the namespace itself, the control plane, and every
- * external host something in the app declared for the namespace; and the
- * ServiceEntries for the identity hosts (Entra login, cluster OIDC issuer).
+ * egress hosts are the namespace itself, the control plane, the in-mesh
+ * endpoints its workloads were granted, and every external host something in
+ * the app declared for the namespace; and the ServiceEntry for the identity
+ * host (Entra login).
  * One per namespace per app, shared by every endpoint and caller there;
  * rendered at synth so later declarations count.
  */
 export class NamespaceEgress extends Construct {
   /** The egress of `namespace` in the app of `scope` (created on first use). */
   public static of(scope: Construct, namespace: string): NamespaceEgress {
-    const root = scope.node.root;
-    const id = `mesh-egress-${namespace}`;
-    const existing = root.node.tryFindChild(id)?.node.tryFindChild('Egress');
+    const chart = egressChart(scope, namespace);
+    const existing = chart.node.tryFindChild('Egress');
     if (existing instanceof NamespaceEgress) return existing;
-    // a chart of its own: the namespace's egress is written to mesh-egress-<namespace>.k8s.yaml
-    return new NamespaceEgress(new Chart(root, id, { namespace }), 'Egress', namespace);
+    return new NamespaceEgress(chart, 'Egress', namespace);
   }
 
   private readonly hosts = new Set<string>();
@@ -65,6 +136,8 @@ export class NamespaceEgress extends Construct {
             './*',
             ...sortStrings(this.controlPlanes).map((ns) => `${ns}/*`),
             ...sortStrings(this.gatewayNamespaces).filter((ns) => ns !== namespace && !this.controlPlanes.has(ns)).map((ns) => `${ns}/*`),
+            // in-mesh endpoints the namespace's workloads were granted (their own sidecars must reach them)
+            ...grantedMeshHosts(this.node.root, namespace),
             ...sortStrings(new Set([...this.hosts, ...this.identityHosts])).map((h) => `./${h}`),
           ],
         }],
@@ -81,7 +154,11 @@ export class NamespaceEgress extends Construct {
     this.hosts.add(host);
   }
 
-  /** Declares the hosts workload identity needs (Entra login, cluster OIDC issuer). */
+  /**
+   * Declares the hosts workload identity needs in the pod: the Entra login
+   * host (the token exchange). Not the cluster OIDC issuer: Entra fetches its
+   * discovery document and keys itself, pods never call it.
+   */
   public allowIdentityHosts(...hosts: string[]): void {
     hosts.forEach((h) => this.identityHosts.add(h));
   }
@@ -94,6 +171,54 @@ export class NamespaceEgress extends Construct {
   /** An egress gateway's namespace, reached instead of the external host. */
   public allowGatewayNamespace(namespace: string): void {
     this.gatewayNamespaces.add(namespace);
+  }
+}
+
+/** The pod label the workload identity webhook acts on: pods that hold an Entra token of a binding. */
+const WORKLOAD_IDENTITY_LABEL = 'azure.workload.identity/use';
+
+/**
+ * The fence for TLS origination: an egress NetworkPolicy on the namespace's
+ * workload-identity pods (`azure.workload.identity/use: "true"`, the pods
+ * that can hold a binding's Entra token) that refuses TCP 80 leaving the
+ * cluster. NetworkPolicy egress rules are allow-lists, so it allows: any
+ * port to pods of the cluster's namespaces; TCP 443, 1-79 and 81-65535 to
+ * any address (`endPort`, stable since Kubernetes 1.25; 443 listed on its
+ * own so that a policy engine that ignores `endPort` still passes TLS and
+ * fails closed for the rest); and DNS (UDP 53). The sidecar's own TLS to
+ * port 443 passes; an app whose sidecar is missing or bypassed cannot send
+ * its token to the internet in plain HTTP. One per namespace per app, in
+ * `mesh-egress-<namespace>.k8s.yaml`.
+ */
+export class PlainHttpFence extends Construct {
+  /** The fence of `namespace` in the app of `scope` (created on first use). */
+  public static of(scope: Construct, namespace: string): PlainHttpFence {
+    const chart = egressChart(scope, namespace);
+    const existing = chart.node.tryFindChild('PlainHttpFence');
+    if (existing instanceof PlainHttpFence) return existing;
+    return new PlainHttpFence(chart, 'PlainHttpFence', namespace);
+  }
+
+  /** The NetworkPolicy (cdk8s-plus-28). */
+  public readonly networkPolicy: kplus.NetworkPolicy;
+
+  private constructor(scope: Construct, id: string, public readonly namespace: string) {
+    super(scope, id);
+    const anywhere = [kplus.NetworkPolicyIpBlock.anyIpv4(this, 'AnyIpv4'), kplus.NetworkPolicyIpBlock.anyIpv6(this, 'AnyIpv6')];
+    const notPort80 = [kplus.NetworkPolicyPort.tcp(443), kplus.NetworkPolicyPort.tcpRange(1, 79), kplus.NetworkPolicyPort.tcpRange(81, 65535)];
+    this.networkPolicy = new kplus.NetworkPolicy(this, 'Resource', {
+      metadata: { namespace, labels: { ...MANAGED_BY_LABEL } },
+      selector: kplus.Pods.select(this, 'Callers', { labels: { [WORKLOAD_IDENTITY_LABEL]: 'true' } }),
+      egress: {
+        rules: [
+          // inside the cluster (pods of every namespace): every port, plain HTTP included
+          { peer: kplus.Namespaces.all(this, 'InCluster') },
+          // out of the cluster: every TCP port but 80
+          ...anywhere.map((peer) => ({ peer, ports: notPort80 })),
+          ...anywhere.map((peer) => ({ peer, ports: [kplus.NetworkPolicyPort.udp(53)] })),
+        ],
+      },
+    });
   }
 }
 

@@ -184,18 +184,21 @@ export interface SecureMlEndpointProps {
   readonly auditLog?: boolean;
 
   /**
-   * The Azure resource that stands for this endpoint in Azure RBAC, e.g. the
-   * Azure ML online endpoint (`AzureScope.onlineEndpoint(...)`).
-   * {@link SecureMlEndpoint.grantInvoke} assigns the invoker role here.
+   * The Azure resource that stands for this endpoint, e.g. the Kubernetes
+   * online endpoint behind azureml-fe. Recorded with each grant in the Azure
+   * plan's `meshOnlyGrants`; no role is assigned here: Azure checks no role
+   * when an in-cluster endpoint scores (a grant on an endpoint that sets it warns).
    *
-   * @default - none: `grantInvoke` reports an error (use `addCaller` for mesh-only access)
+   * @deprecated grants on in-cluster endpoints are mesh-only; use ManagedOnlineEndpoint for Azure-enforced access
+   * @default - none
    */
   readonly azureScope?: AzureScope;
 
   /**
-   * Role that {@link SecureMlEndpoint.grantInvoke} assigns.
+   * Unused: {@link SecureMlEndpoint.grantInvoke} assigns no Azure role (a grant on an endpoint that sets it warns).
    *
-   * @default AzureRole.endpointInvoker() - only `.../onlineEndpoints/score/action`
+   * @deprecated grants on in-cluster endpoints are mesh-only
+   * @default - none
    */
   readonly invokerRole?: AzureRole;
 
@@ -441,12 +444,15 @@ export class SecureMlEndpoint extends Construct {
 
   /**
    * Lets `grantee` invoke the endpoint: adds it as a caller of the ALLOW
-   * policy and records a role assignment of the invoker role at the
-   * endpoint's `azureScope` in the app's Azure plan (an endpoint without
-   * `azureScope` reports an error: use `addCaller` for mesh-only access).
-   * Granting twice yields one rule and one assignment.
+   * policy. The grant is mesh-only: an in-cluster endpoint (a Service, a
+   * workload, or azureml-fe) is not an Azure resource that checks Azure RBAC
+   * when it scores, so no role is assigned (invariant 13: a role only where
+   * Azure enforces it; `ManagedOnlineEndpoint.grantInvoke` assigns one). The
+   * app's Azure plan lists the grant under `meshOnlyGrants`. On an endpoint
+   * that sets `azureScope` or `invokerRole`, a grant warns that they assign
+   * nothing. Granting twice yields one rule and one plan entry.
    *
-   * @returns the role assignment's name
+   * @returns undefined: no role assignment is made
    */
   public grantInvoke(grantee: IMeshGrantee): string | undefined {
     const field = `grantInvoke(${Construct.isConstruct(grantee) ? grantee.node.path : grantee.grantCaller.key})`;
@@ -455,16 +461,15 @@ export class SecureMlEndpoint extends Construct {
       return undefined;
     }
     this.registerCaller(grantee.grantCaller, field);
-    if (!this.props.azureScope) {
-      this.problems.add(problem(field, 'a grant on an endpoint with an azureScope (the Azure resource to assign the invoker role at)', undefined,
-        'set azureScope, e.g. AzureScope.onlineEndpoint(...), or use addCaller(...) for mesh-only access'));
-      return undefined;
+    const unused = (['azureScope', 'invokerRole'] as const).filter((prop) => this.props[prop] !== undefined);
+    if (unused.length > 0) {
+      this.problems.warn(warning(unused[0], `is set, but grantInvoke on an in-cluster endpoint assigns no Azure role: Azure does not check Azure RBAC when an in-cluster endpoint scores, `
+        + `so the grant is mesh-only (azure-plan.json meshOnlyGrants); remove ${unused.join(' and ')}`));
     }
-    return AzurePlan.of(this).addRoleAssignment({
-      scope: this.props.azureScope,
-      role: this.props.invokerRole ?? AzureRole.endpointInvoker(),
-      principal: grantee.grantPrincipal,
-    }, this);
+    if (grantee.grantCaller instanceof Caller) {
+      AzurePlan.of(this).addMeshOnlyGrant({ host: this.host, caller: grantee.grantCaller.key, principal: grantee.grantPrincipal, azureScope: this.props.azureScope }, this);
+    }
+    return undefined;
   }
 
   /** The callers, sorted by key. */

@@ -105,7 +105,7 @@ export const TEST_APPS: TestApp[] = [
         audiences: [CLIENT_ID],
         callers: [Caller.application(CLIENT_ID), Caller.appRole('Invoke')],
         connectionPool: { tcp: { maxConnections: 10 }, http: { http2MaxRequests: 10 } },
-        outlierDetection: { consecutive5XxErrors: 3, interval: '5s', baseEjectionTime: '1m' },
+        outlierDetection: { consecutive5XxErrors: 0, consecutiveGatewayErrors: 3, interval: '5s', baseEjectionTime: '1m' },
       });
     },
   },
@@ -119,7 +119,6 @@ export const TEST_APPS: TestApp[] = [
         tenant: new EntraTenant({ tenantId: TENANT_ID, tokenVersion: TokenVersion.BOTH }),
         audiences: [CLIENT_ID],
         callers: [Caller.appRole('Invoke')],
-        azureScope: AzureScope.onlineEndpoint({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml', workspace: 'ml-ws', endpoint: 'model-ep' }),
       });
       const jobs = new Chart(app, 'wi-jobs', { namespace: 'jobs' });
       new MeshNamespace(jobs, 'Namespace', { name: 'jobs' });
@@ -136,6 +135,7 @@ export const TEST_APPS: TestApp[] = [
       });
       existing.applyTo(new kplus.Deployment(jobs, 'ScorerDeployment', { containers: [{ image: 'ghcr.io/contoso/scorer:1' }] }));
       created.applyTo(new kplus.Job(jobs, 'FeatureJob', { containers: [{ image: 'ghcr.io/contoso/features:1' }] }));
+      // in-cluster: mesh-only grants (azure-plan.json meshOnlyGrants), no role assignment
       endpoint.grantInvoke(existing);
       endpoint.grantInvoke(created);
       existing.grantRole(AzureRole.KEY_VAULT_SECRETS_USER, AzureScope.keyVault({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml', vault: 'ml-kv' }));

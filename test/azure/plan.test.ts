@@ -11,15 +11,17 @@ import {
   MESH_UUID_NAMESPACE,
   EndpointBackend,
   EntraPrincipal,
+  Diagnostics,
   EntraTenant,
   ManagedIdentity,
+  ManagedOnlineEndpoint,
   MeshIdentityBinding,
   PrincipalType,
   RESOLVED_IDENTITIES_CONTEXT,
   SecureMlEndpoint,
   roleAssignmentName,
 } from '../../lib';
-import { checkInvariants } from '../invariants';
+import { checkInvariants, checkLeastPrivilege } from '../invariants';
 import { allowPolicy, synthApp } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -34,13 +36,22 @@ const IDS = [
   { clientId: '3c3c3c3c-4d4d-4e5e-af6f-7a7a7a7a7a7a', principalId: '4d4d4d4d-5e5e-4f6f-8a7a-8b8b8b8b8b8b' },
 ];
 
-function endpoint(chart: Chart): SecureMlEndpoint {
+/** An in-cluster endpoint: its grants are mesh-only. */
+function endpoint(chart: Chart, extra: { azureScope?: AzureScope } = {}): SecureMlEndpoint {
   return new SecureMlEndpoint(chart, 'Endpoint', {
     backend: EndpointBackend.service({ name: 'fraud', port: 80, selector: { app: 'fraud' } }),
     tenant: new EntraTenant({ tenantId: TID }),
     audiences: [API],
     callers: [Caller.appRole('Fraud.Score')],
-    azureScope: ENDPOINT,
+    ...extra,
+  });
+}
+
+/** The managed online endpoint `fraud-scoring` (scope ENDPOINT): Azure enforces its invoker role. */
+function managed(chart: Chart): ManagedOnlineEndpoint {
+  return new ManagedOnlineEndpoint(chart, 'Managed', {
+    endpointName: 'fraud-scoring', region: 'westeurope', tenant: new EntraTenant({ tenantId: TID }),
+    workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml-prod', workspace: 'fraud-ws' }),
   });
 }
 
@@ -54,13 +65,13 @@ function app(order: number[], grantTwice = false, declare: number[] = [0, 1, 2])
     const fraud = new Chart(a, 'fraud', { namespace: 'fraud' });
     const batch = new Chart(a, 'batch', { namespace: 'batch' });
     const ep = endpoint(fraud);
+    const online = managed(fraud);
     const bindings: MeshIdentityBinding[] = [];
     for (const i of declare) bindings[i] = binding(batch, i);
     for (const i of order) {
-      ep.grantInvoke(bindings[i]);
-      bindings[i].grantRole(AzureRole.KEY_VAULT_SECRETS_USER, VAULT);
-      if (grantTwice) {
+      for (let n = 0; n < (grantTwice ? 2 : 1); n++) {
         ep.grantInvoke(bindings[i]);
+        online.grantInvoke(bindings[i]);
         bindings[i].grantRole(AzureRole.KEY_VAULT_SECRETS_USER, VAULT);
       }
     }
@@ -77,13 +88,15 @@ function plan(build: (a: App) => void) {
 describe('AzurePlan', () => {
   test('synth writes azure-plan.json next to the manifests', () => {
     const { json, outdir } = plan(app([0, 1, 2]));
-    expect(fs.readdirSync(outdir).sort()).toEqual(['azure-plan.json', 'batch.k8s.yaml', 'fraud.k8s.yaml']);
+    expect(fs.readdirSync(outdir).sort()).toEqual(['azure-plan.json', 'batch.k8s.yaml', 'fraud.k8s.yaml', 'mesh-egress-batch.k8s.yaml']);
     const doc = JSON.parse(json);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.identities).toHaveLength(3);
     expect(doc.federatedCredentials).toHaveLength(3);
+    // 3 invoker roles at the managed endpoint + 3 Key Vault roles; the in-cluster grants are mesh-only
     expect(doc.roleAssignments).toHaveLength(6);
     expect(doc.roleDefinitions).toHaveLength(1);
+    expect(doc.meshOnlyGrants).toHaveLength(3);
   });
 
   test('invoke assignments: custom role, endpoint scope, ServicePrincipal, UUID v5 names', () => {
@@ -199,7 +212,7 @@ describe('AzurePlan', () => {
       from: [{ source: { principals: ['cluster.local/ns/batch/sa/scorer-1'], requestPrincipals: [`https://login.microsoftonline.com/${TID}/v2.0/*`] } }],
       when: [{ key: 'request.auth.claims[oid]', values: [IDS[1].principalId] }],
     });
-    expect(checkInvariants(manifests)).toEqual([]);
+    expect(checkInvariants(manifests, { except: ['12 second fence'] })).toEqual([]);
   });
 
   test('identities to be created: explicit references in the plan, no placeholder in manifests', () => {
@@ -207,6 +220,7 @@ describe('AzurePlan', () => {
     const build = (a: App) => {
       const fraud = new Chart(a, 'fraud', { namespace: 'fraud' });
       const b = binding(new Chart(a, 'batch', { namespace: 'batch' }), 0, created);
+      managed(fraud).grantInvoke(b);
       endpoint(fraud).grantInvoke(b);
     };
     const { json, yaml } = plan(build);
@@ -222,6 +236,8 @@ describe('AzurePlan', () => {
     }]);
     expect(doc.roleAssignments[0]).toMatchObject({ principalType: 'ServicePrincipal', principalRef: created.ref });
     expect(doc.roleAssignments[0].principalId).toBeUndefined();
+    expect(doc.meshOnlyGrants).toEqual([{ endpoint: 'fraud/Endpoint', host: 'fraud.fraud.svc.cluster.local', caller: 'workload:cluster.local/ns/batch/sa/scorer-0',
+      principalType: 'ServicePrincipal', principalRef: created.ref }]);
     expect(yaml).not.toMatch(/azure\.workload\.identity\/client-id/);
     expect(yaml).not.toMatch(/request\.auth\.claims\[oid\]/);
     expect(yaml).not.toMatch(/\$\{|<.*>|TODO|PLACEHOLDER/i);
@@ -235,6 +251,7 @@ describe('AzurePlan', () => {
     const rdoc = JSON.parse(r.json);
     expect(rdoc.roleAssignments[0].name).toBe(doc.roleAssignments[0].name);
     expect(rdoc.roleAssignments[0].principalId).toBe(IDS[2].principalId);
+    expect(rdoc.meshOnlyGrants[0]).toMatchObject({ principalRef: created.ref, principalId: IDS[2].principalId });
     expect(r.yaml).toMatch(`azure.workload.identity/client-id: ${IDS[2].clientId}`);
     expect(r.yaml).toMatch(IDS[2].principalId);
   });
@@ -243,7 +260,7 @@ describe('AzurePlan', () => {
     expect(plan(app([0, 1, 2])).json).not.toMatch(/secret"|password|key"\s*:|eyJ/i);
   });
 
-  test('grantInvoke to Entra users, groups and service principals: caller rule and principalType', () => {
+  test('grantInvoke to Entra users, groups and service principals: caller rule and principalType, mesh-only', () => {
     const GROUP = '12345678-1234-4234-8234-123456789abc';
     const USER = 'abcdef01-2345-4678-9abc-def012345678';
     const build = (a: App) => {
@@ -253,7 +270,9 @@ describe('AzurePlan', () => {
       ep.grantInvoke(EntraPrincipal.servicePrincipal(IDS[0].principalId));
     };
     const { json } = plan(build);
-    const byType = Object.fromEntries(JSON.parse(json).roleAssignments.map((r: any) => [r.principalType, r.principalId]));
+    const doc = JSON.parse(json);
+    expect(doc.roleAssignments).toEqual([]);
+    const byType = Object.fromEntries(doc.meshOnlyGrants.map((r: any) => [r.principalType, r.principalId]));
     expect(byType).toEqual({ Group: GROUP, User: USER, ServicePrincipal: IDS[0].principalId });
     const rules = allowPolicy(synthApp(build).manifests).spec.rules.map((r: any) => r.when[0]);
     expect(rules).toEqual(expect.arrayContaining([
@@ -261,6 +280,49 @@ describe('AzurePlan', () => {
       { key: 'request.auth.claims[oid]', values: [USER] },
       { key: 'request.auth.claims[oid]', values: [IDS[0].principalId] },
     ]));
+  });
+
+  test('an in-cluster endpoint\'s grant is mesh-only: the ALLOW rule, no role assignment, one meshOnlyGrants entry (issue 11, item 12)', () => {
+    const build = (a: App) => {
+      const ep = endpoint(new Chart(a, 'fraud', { namespace: 'fraud' }));
+      const b = binding(new Chart(a, 'batch', { namespace: 'batch' }), 1);
+      expect(ep.grantInvoke(b)).toBeUndefined();
+      ep.grantInvoke(b);
+    };
+    const a = Testing.app();
+    build(a);
+    const { manifests } = synthApp(build);
+    expect(allowPolicy(manifests).spec.rules).toContainEqual(expect.objectContaining({
+      from: [{ source: { principals: ['cluster.local/ns/batch/sa/scorer-1'], requestPrincipals: [`https://login.microsoftonline.com/${TID}/v2.0/*`] } }],
+    }));
+    const doc = AzurePlan.of(a).toJson();
+    expect(doc.roleAssignments).toEqual([]);
+    expect(doc.roleDefinitions).toEqual([]);
+    expect(doc.meshOnlyGrants).toEqual([{
+      endpoint: 'fraud/Endpoint', host: 'fraud.fraud.svc.cluster.local', caller: `workload:cluster.local/ns/batch/sa/scorer-1|${IDS[1].principalId}`,
+      principalType: 'ServicePrincipal', principalId: IDS[1].principalId,
+    }]);
+    expect(checkLeastPrivilege(doc, manifests)).toEqual([]);
+    expect(Diagnostics.of(a).warnings).toEqual([]);
+  });
+
+  test('azureml-fe (a Kubernetes online endpoint) gets no role either: azureScope is recorded, not assigned, and warns', () => {
+    const a = Testing.app();
+    const ep = new SecureMlEndpoint(new Chart(a, 'aml'), 'Router', {
+      backend: EndpointBackend.azureMlKubernetes(),
+      tenant: new EntraTenant({ tenantId: TID }),
+      audiences: [API],
+      tokenHeader: 'x-mesh-authorization',
+      azureScope: ENDPOINT,
+    });
+    ep.grantInvoke(binding(new Chart(a, 'batch', { namespace: 'batch' }), 0));
+    a.synthYaml();
+    const doc = AzurePlan.of(a).toJson();
+    expect(doc.roleAssignments).toEqual([]);
+    expect(doc.meshOnlyGrants).toEqual([expect.objectContaining({ endpoint: 'aml/Router', host: 'azureml-fe.azureml.svc.cluster.local', azureScope: ENDPOINT.id })]);
+    expect(Diagnostics.of(a).warnings.filter((w) => w.field.startsWith('azureScope')).map((w) => w.message)).toEqual([
+      expect.stringMatching(/^azureScope is set, but grantInvoke on an in-cluster endpoint assigns no Azure role: .*meshOnlyGrants\); remove azureScope$/),
+    ]);
   });
 
   test('user and group principals keep their principalType', () => {

@@ -22,9 +22,13 @@ import {
   ManagedIdentity,
   ManagedOnlineEndpoint,
   ManagedOnlineEndpointProps,
+  MESH_PROFILE_CONTEXT,
   MeshIdentityBinding,
+  AKS_ISTIO_ADDON_CONTROL_PLANE,
+  Diagnostics,
   MeshIdentityBindingProps,
   OnlineEndpointAuthMode,
+  STRICT_CONTEXT,
   SecureMlEndpoint,
   SecureMlEndpointProps,
   TlsCertificate,
@@ -159,10 +163,6 @@ export const APP_CATALOGUE: Array<[name: string, build: (app: App) => void, mess
     const other = new MeshIdentityBinding(new Chart(new App(), 'elsewhere'), 'Id', bindingProps());
     new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', base()).grantInvoke(other);
   }, /\[fraud\/Endpoint\] grantInvoke\(elsewhere\/Id\) must be a grantee in the same app as the endpoint/],
-  ['grantInvoke on an endpoint without azureScope', (app) => {
-    const ep = new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', base());
-    ep.grantInvoke(bind(app, {}));
-  }, /\[fraud\/Endpoint\] grantInvoke\(batch\/Id\) must be a grant on an endpoint with an azureScope .*, got undefined; set azureScope, e\.g\. AzureScope\.onlineEndpoint\(\.\.\.\), or use addCaller\(\.\.\.\) for mesh-only access/],
   ['grant to a user given by name', (app) => {
     new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', { ...base(), azureScope: ENDPOINT_SCOPE }).grantInvoke(EntraPrincipal.user('alice@contoso.com'));
   }, /grantInvoke\(user:alice@contoso\.com\)\.user must be a user Object ID \(GUID\), got "alice@contoso\.com"/],
@@ -288,17 +288,17 @@ export const EGRESS_CATALOGUE: Array<[name: string, build: (app: App) => void, m
     /workspace must be an Azure ML workspace scope, got "\/subscriptions\/.*\/resourceGroups\/ml-prod"; use AzureScope\.mlWorkspace/],
   ['deployment pin without TLS origination', managed({ deployments: ['blue', 'green'], pins: [{ deployment: 'green', namespace: 'batch' }] }),
     /pins\[0\] must be used with tlsMode ORIGINATION, got "green"; the azureml-model-deployment header can only be set on requests the sidecar can read/],
-  ['pin to an undeclared deployment', managed({ tlsMode: EgressTlsMode.ORIGINATION, deployments: ['blue'], pins: [{ deployment: 'green', namespace: 'batch' }] }),
+  ['pin to an undeclared deployment', managed({ tlsMode: EgressTlsMode.ORIGINATION, acknowledgePlainHttpInPod: true, deployments: ['blue'], pins: [{ deployment: 'green', namespace: 'batch' }] }),
     /pins\[0\]\.deployment must be one of the declared deployments \(blue\), got "green"/],
   ['duplicate deployments', managed({ deployments: ['blue', 'blue'] }), /deployments must be unique names, got \["blue","blue"\]/],
   ['two namespace-wide pins in one namespace', managed({
-    tlsMode: EgressTlsMode.ORIGINATION, deployments: ['blue', 'green'], pins: [{ deployment: 'blue', namespace: 'batch' }, { deployment: 'green', namespace: 'batch' }],
+    tlsMode: EgressTlsMode.ORIGINATION, acknowledgePlainHttpInPod: true, deployments: ['blue', 'green'], pins: [{ deployment: 'blue', namespace: 'batch' }, { deployment: 'green', namespace: 'batch' }],
   }), /pins\[1\] must be the only namespace-wide pin of "batch", got "green"; pins\[0\] already pins the namespace/],
-  ['a pin for a namespace without callers', managed({ tlsMode: EgressTlsMode.ORIGINATION, deployments: ['green'], pins: [{ deployment: 'green', namespace: 'jobs' }] }),
+  ['a pin for a namespace without callers', managed({ tlsMode: EgressTlsMode.ORIGINATION, acknowledgePlainHttpInPod: true, deployments: ['green'], pins: [{ deployment: 'green', namespace: 'jobs' }] }),
     /pins\[0\]\.namespace must be a namespace with a caller of this endpoint \(batch\), got "jobs"/],
   ['egress gateway without a namespace', managed({ egressGateway: { namespace: '', selector: { istio: 'egressgateway' }, service: 'istio-egressgateway' } }),
     /egressGateway\.namespace must be the egress gateway's namespace \(a DNS label\), got ""/],
-  ['egress gateway with TLS origination', managed({ tlsMode: EgressTlsMode.ORIGINATION, egressGateway: ISTIO_EGRESS_GATEWAY }),
+  ['egress gateway with TLS origination', managed({ tlsMode: EgressTlsMode.ORIGINATION, acknowledgePlainHttpInPod: true, egressGateway: ISTIO_EGRESS_GATEWAY }),
     /egressGateway must be used with tlsMode PASSTHROUGH, got "istio-system"; the gateway routes the caller's TLS by SNI/],
   ['a managed endpoint without callers', managed({ callers: [] }), /\[batch\/Fraud\] callers must be at least one MeshIdentityBinding, got \[\]; grant callers with grantInvoke\(binding\)/],
   ['a managed endpoint declared twice', (app) => {
@@ -309,12 +309,38 @@ export const EGRESS_CATALOGUE: Array<[name: string, build: (app: App) => void, m
       callers: [new MeshIdentityBinding(chart, 'Other', { ...bindingProps(), serviceAccountName: 'other' })],
     });
   }, /\[jobs\/Again\] endpointName must be an endpoint not declared twice \(batch\/Fraud already reaches fraud-scoring\.westeurope\.inference\.ml\.azure\.com\), got "fraud-scoring"/],
+  ['TLS origination without acknowledging the plain-HTTP token', managed({ tlsMode: EgressTlsMode.ORIGINATION }),
+    /\[batch\/Fraud\] tlsMode must be EgressTlsMode\.PASSTHROUGH unless acknowledgePlainHttpInPod is true, got "origination"; with origination the app sends its bearer token in plain HTTP, in clear text to the internet if its sidecar is missing or bypassed; let the app call the https:\/\/ scoring URL, or set acknowledgePlainHttpInPod: true/],
+  ['mesh profile and control-plane namespace disagree', managed({ meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, controlPlaneNamespace: 'istio-system' }),
+    /\[batch\/Fraud\] controlPlaneNamespace must be the namespace of meshProfile aks-istio-addon \("aks-istio-system"\) or left out, got "istio-system"; set one of meshProfile and controlPlaneNamespace/],
+  ['control-plane namespace not a DNS label', managed({ controlPlaneNamespace: 'AKS_Istio' }),
+    /\[batch\/Fraud\] controlPlaneNamespace must be a DNS label \(the namespace of istiod\), got "AKS_Istio"/],
+  ['unknown mesh profile in the app context', (app) => {
+    app.node.setContext(MESH_PROFILE_CONTEXT, 'aks');
+    managed({})(app);
+  }, /\[batch\/Fraud\] context cdk8s-azureml-mesh\/meshProfile must be "upstream-istio" or "aks-istio-addon", got "aks"/],
   ['azureml-fe without a separate token header', (app) => {
     new SecureMlEndpoint(new Chart(app, 'aml'), 'Router', { ...base(), backend: EndpointBackend.azureMlKubernetes(), namespace: undefined });
   }, /\[aml\/Router\] tokenHeader must be set for a backend that reads Authorization itself \(azureml-fe\), got undefined; send the Entra token in another header/],
   ['azureml-fe with the token in Authorization', (app) => {
     new SecureMlEndpoint(new Chart(app, 'aml'), 'Router', { ...base(), backend: EndpointBackend.azureMlKubernetes(), tokenHeader: 'Authorization' });
   }, /tokenHeader must be a header other than Authorization for this backend, got "Authorization"; azureml-fe reads Authorization for its own key or aml_token/],
+];
+
+/**
+ * Warnings (DESIGN.md section 5): legal but probably a mistake. Each row
+ * synthesizes with the warning in Diagnostics, and fails in strict mode
+ * writing nothing.
+ */
+export const WARNING_CATALOGUE: Array<[name: string, build: (app: App) => void, message: RegExp]> = [
+  ['grantInvoke on an in-cluster endpoint that sets azureScope', (app) => {
+    const ep = new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', { ...base(), azureScope: ENDPOINT_SCOPE });
+    ep.grantInvoke(bind(app, {}));
+  }, /\[fraud\/Endpoint\] azureScope is set, but grantInvoke on an in-cluster endpoint assigns no Azure role: Azure does not check Azure RBAC when an in-cluster endpoint scores, so the grant is mesh-only \(azure-plan\.json meshOnlyGrants\); remove azureScope/],
+  ['acknowledgePlainHttpInPod with passthrough', managed({ acknowledgePlainHttpInPod: true }),
+    /\[batch\/Fraud\] acknowledgePlainHttpInPod is true with tlsMode PASSTHROUGH: nothing is sent in plain HTTP and no NetworkPolicy is added; remove it/],
+  ['AKS add-on profile with an egress gateway in istio-system', managed({ meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, egressGateway: ISTIO_EGRESS_GATEWAY }),
+    /\[batch\/Fraud\] egressGateway\.namespace is "istio-system" with the AKS Istio add-on \(control plane in aks-istio-system\): the add-on runs its egress gateways in "aks-istio-egress"; declare the namespace, selector and Service of your gateway/],
 ];
 
 function bind(app: App, overrides: Partial<MeshIdentityBindingProps>, chart?: Chart): MeshIdentityBinding {
@@ -338,6 +364,17 @@ describe('bad-input catalogue', () => {
     expect(error!.message).toMatch(/\[[^\]]+\] /);
     expect(error!.message).not.toMatch(/\.\n|\.$/m);
     expectOneStyle(error!.message);
+    expect(files).toEqual([]);
+  });
+
+  test.each(WARNING_CATALOGUE)('warns for %s, and fails in strict mode writing nothing', (_name, build, message) => {
+    const app = Testing.app();
+    build(app);
+    app.synthYaml();
+    expect(Diagnostics.of(app).warnings.filter((w) => !w.field.startsWith('namespace "')).map((w) => `[${w.path}] ${w.message}`)).toEqual([expect.stringMatching(message)]);
+    const { error, files } = synthToDisk((strict) => { strict.node.setContext(STRICT_CONTEXT, true); build(strict); });
+    expect(error!.message).toMatch(message);
+    expect(error!.message).toMatch(/\(a warning, an error in strict mode\)/);
     expect(files).toEqual([]);
   });
 

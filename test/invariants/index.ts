@@ -253,18 +253,41 @@ export function noEmptyPolicyStrings(ms: Manifest[]): string[] {
   return out;
 }
 
+const SCORING_HOST = /^[a-z0-9-]+\.[a-z0-9]+\.inference\.ml\.azure\.(com|us|cn)$/;
+const LOGIN_HOST = /^login\.(microsoftonline\.com|microsoftonline\.us|partner\.microsoftonline\.cn)$/;
+/** AKS cluster OIDC issuer hosts: Entra fetches them, pods never call them. */
+const OIDC_ISSUER_HOST = /(^|\.)oic\.prod-aks\.azure\.(com|us|cn)$/;
+
 /**
  * 8. Egress: ServiceEntry hosts are exact FQDNs (never `*`) visible only in
- * their namespace, and every Sidecar restricts egress to the registry.
+ * their namespace; every Sidecar restricts egress to the registry, names no
+ * `*` namespace, and in a namespace that reaches Azure ML scoring hosts lists
+ * the Entra login host and each scoring host in use. Issue 11 (which wins
+ * over DESIGN.md's text) takes the cluster OIDC issuer out: no Sidecar or
+ * ServiceEntry names it (Entra, not the pod, fetches its keys).
  */
 export function exactEgress(ms: Manifest[]): string[] {
   const out: string[] = [];
   for (const se of ms.filter((m) => m.kind === 'ServiceEntry')) {
-    for (const h of se.spec.hosts ?? []) if (h.includes('*') || !h.includes('.')) out.push(`${id(se)} host ${h} is not an exact FQDN`);
+    for (const h of se.spec.hosts ?? []) {
+      if (h.includes('*') || !h.includes('.')) out.push(`${id(se)} host ${h} is not an exact FQDN`);
+      if (OIDC_ISSUER_HOST.test(h)) out.push(`${id(se)} opens egress to the cluster OIDC issuer ${h}, which pods never call`);
+    }
     if (JSON.stringify(se.spec.exportTo) !== '["."]') out.push(`${id(se)} is exported beyond its namespace`);
   }
   for (const sc of ms.filter((m) => m.kind === 'Sidecar')) {
     if (sc.spec.outboundTrafficPolicy?.mode !== 'REGISTRY_ONLY') out.push(`${id(sc)} lets unknown egress through`);
+    const hosts: string[] = (sc.spec.egress ?? []).flatMap((e: any) => e.hosts ?? []);
+    for (const h of hosts) {
+      const [ns, name] = h.split('/');
+      if (ns === '*' || ns === '~' || name === undefined) out.push(`${id(sc)} egress host ${h} does not name one namespace`);
+      if (name && OIDC_ISSUER_HOST.test(name)) out.push(`${id(sc)} lists the cluster OIDC issuer ${h}, which pods never call`);
+    }
+    const scoring = ms.filter((m) => m.kind === 'ServiceEntry' && m.metadata.namespace === sc.metadata.namespace)
+      .flatMap((m) => (m.spec.hosts ?? []) as string[]).filter((h) => SCORING_HOST.test(h));
+    if (scoring.length === 0) continue;
+    if (!hosts.some((h) => LOGIN_HOST.test(h.replace(/^\.\//, '')))) out.push(`${id(sc)} does not list the Entra login host (no token exchange)`);
+    for (const h of scoring) if (!hosts.includes(`./${h}`)) out.push(`${id(sc)} does not list the scoring host ${h} in use`);
   }
   return out;
 }
@@ -331,6 +354,75 @@ export function narrowRoleAssignments(plan: AzurePlanDocument, allowedScopes?: (
     if (!['ServicePrincipal', 'User', 'Group'].includes(ra.principalType)) out.push(`assignment ${ra.name} has no principalType`);
     if (!(allowedScopes ?? resourceLevel)(ra.scope)) out.push(`assignment ${ra.name} is scoped wider than declared: ${ra.scope}`);
     if (ra.principalId === undefined && ra.principalRef === undefined) out.push(`assignment ${ra.name} names no principal`);
+  }
+  return out;
+}
+
+const SCORE_ACTION = 'Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action';
+const KEY_VAULT_SECRETS_USER = '4633458b-17de-408a-b874-0445c86b69e6';
+const ONLINE_ENDPOINT_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+\/onlineEndpoints\/([^/]+)$/i;
+const KEY_VAULT_SCOPE = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.KeyVault\/vaults\/[^/]+(\/secrets\/[^/]+)?$/i;
+const WIDE_SCOPE = /^\/subscriptions\/[^/]+(\/resourceGroups\/[^/]+)?$|\/providers\/Microsoft\.MachineLearningServices\/workspaces\/[^/]+$/i;
+
+/** Options of {@link checkLeastPrivilege}. */
+export interface LeastPrivilegeOptions {
+  /**
+   * Scopes the declaration named itself (`binding.grantRole(role, scope)`):
+   * accepted as they are, even when wide.
+   *
+   * @default - none; any resource-level scope outside Azure ML is accepted
+   */
+  readonly declaredScopes?: string[];
+  /**
+   * Report Key Vault roles assigned at the whole vault rather than at one
+   * secret (`.../vaults/<vault>/secrets/<name>`). TODO: turn on by default
+   * once the Key Vault Secrets User grants move to the secret scope.
+   *
+   * @default false - vault and secret scopes are both accepted
+   */
+  readonly keyVaultSecretScopeOnly?: boolean;
+}
+
+/**
+ * 13 (the Azure half). An Azure role is assigned only where Azure enforces
+ * it, and no wider than needed:
+ * - at an Azure ML online endpoint, only for an endpoint that the manifests
+ *   reach as a managed online endpoint (a ServiceEntry for
+ *   `<endpoint>.<region>.inference.ml.azure.*`; Azure checks no role when an
+ *   in-cluster endpoint scores), and only a role whose one action is score;
+ * - Key Vault Secrets User only at a vault or one of its secrets (the whole
+ *   vault reported with `keyVaultSecretScopeOnly`);
+ * - never at a subscription, resource group or workspace unless declared;
+ * - every `meshOnlyGrants` entry has no role assignment requested by its endpoint.
+ */
+export function checkLeastPrivilege(plan: AzurePlanDocument, ms: Manifest[], options: LeastPrivilegeOptions = {}): string[] {
+  const out: string[] = [];
+  const declared = new Set((options.declaredScopes ?? []).map((s) => s.toLowerCase()));
+  const managedEndpoints = new Set(ms.filter((m) => m.kind === 'ServiceEntry').flatMap((m) => (m.spec.hosts ?? []) as string[])
+    .filter((h) => SCORING_HOST.test(h)).map((h) => h.split('.')[0]));
+  const scoreOnly = new Set(plan.roleDefinitions.filter((d) => d.actions.length === 1 && d.actions[0] === SCORE_ACTION).map((d) => d.id.toLowerCase()));
+  for (const ra of plan.roleAssignments) {
+    const at = `assignment ${ra.name} (${ra.roleName} at ${ra.scope})`;
+    const isDeclared = declared.has(ra.scope.toLowerCase());
+    const endpoint = ONLINE_ENDPOINT_SCOPE.exec(ra.scope)?.[1];
+    if (endpoint !== undefined) {
+      if (!managedEndpoints.has(endpoint.toLowerCase())) out.push(`${at}: no managed online endpoint "${endpoint}" is reached by the manifests; Azure enforces no role for in-cluster scoring`);
+      if (!scoreOnly.has(ra.roleDefinitionId.toLowerCase())) out.push(`${at}: the role at an online endpoint must allow only ${SCORE_ACTION}`);
+      continue;
+    }
+    if (ra.roleDefinitionId.toLowerCase().endsWith(`/${KEY_VAULT_SECRETS_USER}`)) {
+      const vault = KEY_VAULT_SCOPE.exec(ra.scope);
+      if (!vault) out.push(`${at}: Key Vault Secrets User outside a Key Vault`);
+      else if (options.keyVaultSecretScopeOnly && !vault[1]) out.push(`${at}: Key Vault access must be scoped to the secret, not the whole vault`);
+      continue;
+    }
+    if (WIDE_SCOPE.test(ra.scope) && !isDeclared) out.push(`${at}: a subscription, resource group or workspace scope the declaration did not name`);
+    else if (options.declaredScopes && !isDeclared) out.push(`${at}: a scope the declaration did not name`);
+  }
+  for (const g of plan.meshOnlyGrants ?? []) {
+    const principal = g.principalId ?? g.principalRef;
+    const backed = plan.roleAssignments.find((ra) => ra.requestedBy.includes(g.endpoint) && (ra.principalId ?? ra.principalRef) === principal);
+    if (backed) out.push(`mesh-only grant of ${g.caller} on ${g.endpoint} also has role assignment ${backed.name} at ${backed.scope}`);
   }
   return out;
 }

@@ -1,8 +1,10 @@
 /** The invariant checks themselves: each flags a manifest that breaks it. */
-import { Chart } from 'cdk8s';
-import { AzurePlanDocument, Caller, Edge, EndpointBackend, EntraTenant, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
+import { Chart, Testing } from 'cdk8s';
+import { EXAMPLES } from '../../examples';
+import { TEST_APPS } from '../apps';
+import { AzurePlan, AzurePlanDocument, Caller, Edge, EndpointBackend, EntraTenant, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
 import { Manifest, synthApp } from '../util';
-import { INVARIANTS, narrowRoleAssignments } from './index';
+import { INVARIANTS, checkLeastPrivilege, narrowRoleAssignments } from './index';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const good = () => synthApp((app) => {
@@ -28,6 +30,15 @@ const BREAKS: Array<[string, Break]> = [
   ['5 edges through the mesh', (ms) => { delete find(ms, 'Ingress').metadata.annotations!['nginx.ingress.kubernetes.io/service-upstream']; }],
   ['6 no snippets', (ms) => { find(ms, 'Ingress').metadata.annotations!['nginx.org/server-snippets'] = 'x'; }],
   ['8 exact egress', (ms) => { ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'x' }, spec: { hosts: ['*.azure.com'], exportTo: ['*'] } }); }],
+  ['8 exact egress', (ms) => {
+    ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 's', namespace: 'ml' }, spec: {
+      outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, egress: [{ hosts: ['./*', './westeurope.oic.prod-aks.azure.com'] }] } });
+  }],
+  ['8 exact egress', (ms) => {
+    ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'se', namespace: 'ml' }, spec: { hosts: ['fraud.westeurope.inference.ml.azure.com'], exportTo: ['.'] } });
+    ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 's', namespace: 'ml' }, spec: {
+      outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, egress: [{ hosts: ['./*', './fraud.westeurope.inference.ml.azure.com'] }] } }); // no login host
+  }],
   ['9 no secrets', (ms) => { ms.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }); }],
   ['9 no secrets', (ms) => { delete find(ms, 'RequestAuthentication').spec.jwtRules[0].fromHeaders; }],
   ['9 no secrets', (ms) => { find(ms, 'RequestAuthentication').spec.jwtRules[0].fromParams = ['access_token']; }],
@@ -60,7 +71,7 @@ describe('invariant checks', () => {
 
 describe('invariant 7 check (the Azure plan)', () => {
   const plan = (ra: Partial<PlanRoleAssignment>): AzurePlanDocument => ({
-    schemaVersion: 1, identities: [], federatedCredentials: [], roleDefinitions: [],
+    schemaVersion: 1, identities: [], federatedCredentials: [], roleDefinitions: [], meshOnlyGrants: [],
     roleAssignments: [{
       name: 'e0b53ead-f07c-5486-841d-4f1dfb742872',
       scope: '/subscriptions/6c2f4e1a-9b8d-4c7e-a5f3-2d1b0e9c8a7f/resourceGroups/ml/providers/Microsoft.KeyVault/vaults/kv',
@@ -82,5 +93,53 @@ describe('invariant 7 check (the Azure plan)', () => {
     ['no principalType', { principalType: '' as PrincipalType }],
   ])('flags %s', (_name, ra) => {
     expect(narrowRoleAssignments(plan(ra)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('invariant 13 check (least privilege in the Azure plan)', () => {
+  const SUB = '6c2f4e1a-9b8d-4c7e-a5f3-2d1b0e9c8a7f';
+  const RG = `/subscriptions/${SUB}/resourceGroups/ml`;
+  const INVOKER = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/efcc2a95-06b9-5db2-b402-97133c3100bf`;
+  const KV_USER = `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6`;
+  const ENDPOINT = `${RG}/providers/Microsoft.MachineLearningServices/workspaces/ws/onlineEndpoints/fraud-scoring`;
+  const VAULT = `${RG}/providers/Microsoft.KeyVault/vaults/kv`;
+  const P = '9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b';
+  const assignment = (ra: Partial<PlanRoleAssignment>): PlanRoleAssignment => ({
+    name: 'e0b53ead-f07c-5486-841d-4f1dfb742872', scope: ENDPOINT, roleDefinitionId: INVOKER, roleName: 'Invoker',
+    principalType: PrincipalType.SERVICE_PRINCIPAL, principalId: P, requestedBy: ['jobs/Fraud'], ...ra,
+  });
+  const plan = (...roleAssignments: PlanRoleAssignment[]): AzurePlanDocument => ({
+    schemaVersion: 1, identities: [], federatedCredentials: [], meshOnlyGrants: [], roleAssignments,
+    roleDefinitions: [{ name: 'efcc2a95-06b9-5db2-b402-97133c3100bf', id: INVOKER, roleName: 'Invoker', description: '', actions: ['Microsoft.MachineLearningServices/workspaces/onlineEndpoints/score/action'], assignableScopes: [`/subscriptions/${SUB}`] }],
+  });
+  // the manifests of a managed online endpoint reached from the mesh
+  const managed: Manifest[] = [{ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'se', namespace: 'jobs' },
+    spec: { hosts: ['fraud-scoring.westeurope.inference.ml.azure.com'], exportTo: ['.'] } }];
+
+  test('passes the invoker role at a managed endpoint and Key Vault Secrets User at a vault or a secret', () => {
+    expect(checkLeastPrivilege(plan(assignment({}), assignment({ name: 'b', scope: VAULT, roleDefinitionId: KV_USER })), managed)).toEqual([]);
+    expect(checkLeastPrivilege(plan(assignment({ name: 'b', scope: `${VAULT}/secrets/tls`, roleDefinitionId: KV_USER })), [], { keyVaultSecretScopeOnly: true })).toEqual([]);
+  });
+
+  test.each<[string, AzurePlanDocument, Manifest[], RegExp, object]>([
+    ['a role at an in-cluster endpoint (no managed endpoint reached)', plan(assignment({})), [], /no managed online endpoint "fraud-scoring" is reached/, {}],
+    ['a broad role at a managed endpoint', plan(assignment({ roleDefinitionId: `/subscriptions/${SUB}/providers/Microsoft.Authorization/roleDefinitions/f6c7c914-8db3-469d-8ca1-694a8f32e121` })), managed, /must allow only .*score\/action/, {}],
+    ['a role at a resource group', plan(assignment({ scope: RG, roleDefinitionId: KV_USER.replace('4633458b-17de-408a-b874-0445c86b69e6', 'acdd72a7-3385-48ef-bd42-f606fba81ae7') })), [], /a subscription, resource group or workspace scope/, {}],
+    ['Key Vault Secrets User outside a vault', plan(assignment({ scope: RG, roleDefinitionId: KV_USER })), [], /Key Vault Secrets User outside a Key Vault/, {}],
+    ['Key Vault Secrets User at the whole vault (keyVaultSecretScopeOnly)', plan(assignment({ scope: VAULT, roleDefinitionId: KV_USER })), [], /scoped to the secret/, { keyVaultSecretScopeOnly: true }],
+    ['an undeclared scope when scopes are declared', plan(assignment({ scope: `${RG}/providers/Microsoft.ContainerRegistry/registries/acr1`, roleDefinitionId: KV_USER.replace('4633458b-17de-408a-b874-0445c86b69e6', '7f951dda-4ed3-4680-a7ca-43fe172d538d') })), [], /a scope the declaration did not name/, { declaredScopes: [VAULT] }],
+    ['a mesh-only grant that also got a role', { ...plan(assignment({ scope: VAULT, roleDefinitionId: KV_USER, requestedBy: ['fraud/Endpoint'] })),
+      meshOnlyGrants: [{ endpoint: 'fraud/Endpoint', host: 'fraud.fraud.svc.cluster.local', caller: `workload:x|${P}`, principalType: PrincipalType.SERVICE_PRINCIPAL, principalId: P }] }, [], /mesh-only grant .* also has role assignment/, {}],
+  ])('fails on %s', (_name, doc, ms, message, options) => {
+    expect(checkLeastPrivilege(doc, ms, options).join('\n')).toMatch(message);
+  });
+});
+
+describe('invariant 13 over every example and test app', () => {
+  test.each([...EXAMPLES, ...TEST_APPS].map((e) => [e.name, e] as const))('%s assigns Azure roles only where Azure enforces them', (_name, entry) => {
+    const { manifests } = synthApp((app) => entry.build(app));
+    const app = Testing.app();
+    entry.build(app);
+    expect(checkLeastPrivilege(AzurePlan.of(app).toJson(), manifests)).toEqual([]);
   });
 });

@@ -181,7 +181,6 @@ export function buildSpec(app: App, spec: AppSpec, orders: Orders = {}, fault?: 
       claimToHeaders: i === 0 && fault === 'claim' ? [{ claim: 'groups', header: 'x-groups' }] : e.claimHeader ? [{ claim: 'oid', header: 'x-caller-oid' }] : undefined,
       retries: { attempts: e.retries },
       timeout: Duration.seconds(30),
-      azureScope: AzureScope.onlineEndpoint({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ws-prop', endpoint: `model-${i}` }),
     });
   }
   const bindings: MeshIdentityBinding[] = [];
@@ -207,6 +206,7 @@ export function buildSpec(app: App, spec: AppSpec, orders: Orders = {}, fault?: 
       tenant: new EntraTenant({ tenantId: TID }),
       callers: m.callers.map((c) => bindings[c]),
       tlsMode: m.tlsMode,
+      acknowledgePlainHttpInPod: m.tlsMode === EgressTlsMode.ORIGINATION ? true : undefined,
       egressGateway: m.gateway ? ISTIO_EGRESS_GATEWAY : undefined,
     });
   });

@@ -11,7 +11,7 @@ import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { AzurePlan } from '../../lib';
 import { formatViolations, sharedValidator } from '../conformance/validator';
-import { checkInvariants, narrowRoleAssignments } from '../invariants';
+import { checkInvariants, checkLeastPrivilege, narrowRoleAssignments } from '../invariants';
 import { Manifest } from '../util';
 import { AppSpec, Orders, appSpecArb, buildSpec, orderArb } from './arbitraries';
 
@@ -34,9 +34,13 @@ function manifests(spec: AppSpec): Manifest[] {
   const app = Testing.app();
   buildSpec(app, spec);
   const ms = parseAllDocuments(app.synthYaml()).map((d) => d.toJS() as Manifest).filter(Boolean);
-  // invariant 7: every assignment at an online endpoint the declaration named
-  const declared = (scope: string) => /\/workspaces\/ws-prop\/onlineEndpoints\/(model|scoring)-\d+$/.test(scope);
-  expect(narrowRoleAssignments(AzurePlan.of(app).toJson(), declared)).toEqual([]);
+  // invariant 7: every assignment at a managed online endpoint the declaration named
+  const declared = (scope: string) => /\/workspaces\/ws-prop\/onlineEndpoints\/scoring-\d+$/.test(scope);
+  const plan = AzurePlan.of(app).toJson();
+  expect(narrowRoleAssignments(plan, declared)).toEqual([]);
+  // invariant 13: a role only where Azure enforces it; in-cluster grants are mesh-only
+  expect(checkLeastPrivilege(plan, ms, { keyVaultSecretScopeOnly: true })).toEqual([]);
+  expect(plan.meshOnlyGrants.length).toBe(spec.bindings.reduce((n, b) => n + new Set(b.grants).size, 0));
   return ms;
 }
 

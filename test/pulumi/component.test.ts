@@ -12,6 +12,7 @@ import {
   EndpointBackend,
   EntraTenant,
   ManagedIdentity,
+  ManagedOnlineEndpoint,
   MeshIdentityBinding,
   PrincipalType,
   SecureMlEndpoint,
@@ -43,7 +44,6 @@ const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const SUB = '6c2f4e1a-9b8d-4c7e-a5f3-2d1b0e9c8a7f';
 const OIDC = `https://westeurope.oic.prod-aks.azure.com/${TID}/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/`;
 const EXISTING = { clientId: '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d', principalId: '9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b' };
-const ENDPOINT = AzureScope.onlineEndpoint({ subscriptionId: SUB, resourceGroup: 'ml-prod', workspace: 'fraud-ws', endpoint: 'fraud-scoring' });
 
 function build(app: App, credentials = 2): void {
   const fraud = new Chart(app, 'fraud', { namespace: 'fraud' });
@@ -52,7 +52,11 @@ function build(app: App, credentials = 2): void {
     tenant: new EntraTenant({ tenantId: TID }),
     audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
     callers: [Caller.appRole('Fraud.Score')],
-    azureScope: ENDPOINT,
+  });
+  // the managed online endpoint fraud-scoring: Azure enforces its invoker role (the in-cluster grants are mesh-only)
+  const online = new ManagedOnlineEndpoint(fraud, 'Managed', {
+    endpointName: 'fraud-scoring', region: 'westeurope', tenant: new EntraTenant({ tenantId: TID }),
+    workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml-prod', workspace: 'fraud-ws' }),
   });
   const batch = new Chart(app, 'batch', { namespace: 'batch' });
   const featureIdentity = ManagedIdentity.create({ name: 'feature-svc', resourceGroup: 'ml-prod', subscriptionId: SUB, location: 'westeurope' });
@@ -60,9 +64,11 @@ function build(app: App, credentials = 2): void {
     const b = new MeshIdentityBinding(batch, `Features${i}`, { identity: featureIdentity, oidcIssuerUrl: OIDC, serviceAccountName: `features-${i}` });
     b.applyTo(new kplus.Deployment(batch, `FeaturesApp${i}`, { containers: [{ image: 'features:1' }] }));
     endpoint.grantInvoke(b);
+    online.grantInvoke(b);
   }
   const scorer = new MeshIdentityBinding(batch, 'Scorer', { identity: ManagedIdentity.existing(EXISTING), oidcIssuerUrl: OIDC, serviceAccountName: 'scorer' });
   endpoint.grantInvoke(scorer);
+  online.grantInvoke(scorer);
   scorer.grantRole(AzureRole.KEY_VAULT_SECRETS_USER, AzureScope.keyVault({ subscriptionId: SUB, resourceGroup: 'ml-prod', vault: 'kv-jobs' }));
 }
 
