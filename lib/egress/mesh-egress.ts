@@ -138,7 +138,8 @@ export class NamespaceEgress extends Construct {
             ...sortStrings(this.gatewayNamespaces).filter((ns) => ns !== namespace && !this.controlPlanes.has(ns)).map((ns) => `${ns}/*`),
             // in-mesh endpoints the namespace's workloads were granted (their own sidecars must reach them)
             ...grantedMeshHosts(this.node.root, namespace),
-            ...sortStrings(new Set([...this.hosts, ...this.identityHosts])).map((h) => `./${h}`),
+            // the Entra login host and the scoring hosts are ServiceEntries of this namespace (exportTo "."):
+            // "./*" imports them, and listing them again is a duplicate Istio warns about
           ],
         }],
       })),

@@ -65,7 +65,7 @@ describe('ManagedOnlineEndpoint', () => {
     expect(sidecar.metadata.namespace).toBe('batch');
     expect(sidecar.spec).toEqual({
       outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' },
-      egress: [{ hosts: ['./*', 'istio-system/*', './fraud-scoring.westeurope.inference.ml.azure.com', './login.microsoftonline.com'] }],
+      egress: [{ hosts: ['./*', 'istio-system/*'] }],
     });
     // the login host only: Entra, not the pod, fetches the cluster OIDC issuer's keys
     expect(one(ms, 'ServiceEntry', (m) => m.spec.hosts.includes('login.microsoftonline.com')).spec).toMatchObject({
@@ -109,9 +109,12 @@ describe('ManagedOnlineEndpoint', () => {
     const sidecars = ofKind(ms, 'Sidecar');
     expect(sidecars.map((s) => s.metadata.namespace).sort()).toEqual(['batch', 'features']);
     const hostsOf = (ns: string) => sidecars.find((s) => s.metadata.namespace === ns)!.spec.egress[0].hosts;
-    expect(hostsOf('batch')).toEqual(['./*', 'istio-system/*', './fraud-scoring.westeurope.inference.ml.azure.com', './login.microsoftonline.com',
-      './risk-v2.westeurope.inference.ml.azure.com']);
-    expect(hostsOf('features')).toEqual(['./*', 'istio-system/*', './fraud-scoring.westeurope.inference.ml.azure.com', './login.microsoftonline.com']);
+    // the Sidecar imports its namespace ("./*"), whose ServiceEntries are exactly the hosts in use
+    expect(hostsOf('batch')).toEqual(['./*', 'istio-system/*']);
+    expect(hostsOf('features')).toEqual(['./*', 'istio-system/*']);
+    const seHosts = (ns: string) => ofKind(ms, 'ServiceEntry').filter((m) => m.metadata.namespace === ns).flatMap((m) => m.spec.hosts).sort();
+    expect(seHosts('batch')).toEqual(['fraud-scoring.westeurope.inference.ml.azure.com', 'login.microsoftonline.com', 'risk-v2.westeurope.inference.ml.azure.com']);
+    expect(seHosts('features')).toEqual(['fraud-scoring.westeurope.inference.ml.azure.com', 'login.microsoftonline.com']);
     expect(bySpecHost(ms, 'ServiceEntry', 'fraud-scoring.westeurope.inference.ml.azure.com').map((m) => m.metadata.namespace).sort()).toEqual(['batch', 'features']);
   });
 
@@ -282,7 +285,7 @@ describe('the egress Sidecar (issue 11, item 11)', () => {
       const batch = new Chart(app, 'batch', { namespace: 'batch' });
       endpoint(batch, 'Fraud', { callers: [binding(batch, 0)], meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE });
     }).manifests;
-    expect(sidecarHosts(aks)).toEqual(['./*', 'aks-istio-system/*', './fraud-scoring.westeurope.inference.ml.azure.com', './login.microsoftonline.com']);
+    expect(sidecarHosts(aks)).toEqual(['./*', 'aks-istio-system/*']);
     // the same from the app context, for every endpoint of the app
     const ctx = synthApp((app) => {
       app.node.setContext(MESH_PROFILE_CONTEXT, 'aks-istio-addon');
@@ -344,7 +347,6 @@ describe('the egress Sidecar (issue 11, item 11)', () => {
     const a = synthApp(granted('endpoint-first'));
     expect(sidecarHosts(a.manifests)).toEqual([
       './*', 'istio-system/*', 'fraud/fraud.fraud.svc.cluster.local', 'risk/risk.risk.svc.cluster.local',
-      './fraud-scoring.westeurope.inference.ml.azure.com', './login.microsoftonline.com',
     ]);
     expect(synthApp(granted('managed-first')).yaml).toBe(a.yaml);
     expect(checkInvariants(a.manifests, { except: ['12 second fence'] })).toEqual([]);

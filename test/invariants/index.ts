@@ -283,11 +283,16 @@ export function exactEgress(ms: Manifest[]): string[] {
       if (ns === '*' || ns === '~' || name === undefined) out.push(`${id(sc)} egress host ${h} does not name one namespace`);
       if (name && OIDC_ISSUER_HOST.test(name)) out.push(`${id(sc)} lists the cluster OIDC issuer ${h}, which pods never call`);
     }
-    const scoring = ms.filter((m) => m.kind === 'ServiceEntry' && m.metadata.namespace === sc.metadata.namespace)
-      .flatMap((m) => (m.spec.hosts ?? []) as string[]).filter((h) => SCORING_HOST.test(h));
+    const local = ms.filter((m) => m.kind === 'ServiceEntry' && m.metadata.namespace === sc.metadata.namespace)
+      .flatMap((m) => (m.spec.hosts ?? []) as string[]);
+    // a host is reachable when listed, or when "./*" imports the namespace's own ServiceEntry for it
+    const reaches = (h: string) => hosts.includes(`./${h}`) || (hosts.includes('./*') && local.includes(h));
+    const scoring = local.filter((h) => SCORING_HOST.test(h));
     if (scoring.length === 0) continue;
-    if (!hosts.some((h) => LOGIN_HOST.test(h.replace(/^\.\//, '')))) out.push(`${id(sc)} does not list the Entra login host (no token exchange)`);
-    for (const h of scoring) if (!hosts.includes(`./${h}`)) out.push(`${id(sc)} does not list the scoring host ${h} in use`);
+    if (![...local, ...hosts.map((h) => h.replace(/^\.\//, ''))].some((h) => LOGIN_HOST.test(h) && reaches(h))) {
+      out.push(`${id(sc)} does not reach the Entra login host (no token exchange)`);
+    }
+    for (const h of scoring) if (!reaches(h)) out.push(`${id(sc)} does not reach the scoring host ${h} in use`);
   }
   return out;
 }
