@@ -1,4 +1,4 @@
-import { Size } from 'cdk8s';
+import { ApiObject, Lazy, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AzureRole } from '../azure/role';
@@ -6,7 +6,7 @@ import { AzureScope, ScopeKind } from '../azure/scope';
 import { MeshValidationError, Problem, problem } from '../errors';
 import { MeshIdentityBinding } from '../identity/binding';
 import { SecretProviderClass, SecretProviderClassProps } from '../imports/secrets-store.csi.x-k8s.io';
-import { isDnsSubdomain, isGuid } from '../util/names';
+import { isDnsSubdomain, isGuid, isLabelValue } from '../util/names';
 import { BoundTlsCertificate, ITlsCertificate } from './types';
 
 /** Provider name of the Azure Key Vault provider for the Secrets Store CSI driver. */
@@ -240,12 +240,23 @@ class KeyVaultTlsCertificate extends TlsCertificate {
 
     if (isBinding && (this.options.syncDeployment ?? true)) {
       // the driver creates the Secret only while a pod mounts the class: keep one running
+      const image = this.options.syncImage ?? DEFAULT_SYNC_IMAGE;
+      // Istio names workloads in metrics by app/version labels
+      const tag = /:([^:/@]+)$/.exec(image)?.[1];
       const sync = new kplus.Deployment(scope, 'CertificateSync', {
         metadata: { namespace, labels: { ...labels } },
         replicas: 1,
+        podMetadata: {
+          labels: {
+            'app.kubernetes.io/name': 'keyvault-certificate-sync',
+            ...(tag && isLabelValue(tag) ? { 'app.kubernetes.io/version': tag } : {}),
+          },
+        },
         containers: [{
           name: 'sync',
-          image: this.options.syncImage ?? DEFAULT_SYNC_IMAGE,
+          image,
+          // the pause image runs as 65535: saying so lets the kubelet check non-root without image metadata
+          securityContext: { user: 65535, group: 65535 },
           resources: {
             cpu: { request: kplus.Cpu.millis(5), limit: kplus.Cpu.millis(50) },
             memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
@@ -262,6 +273,15 @@ class KeyVaultTlsCertificate extends TlsCertificate {
         }],
       });
       binding.applyTo(sync);
+      // the sync pod serves nothing: no ingress at all
+      new kplus.k8s.KubeNetworkPolicy(scope, 'CertificateSyncNetworkPolicy', {
+        metadata: { namespace, labels: { ...labels } },
+        spec: {
+          podSelector: { matchLabels: Lazy.any({ produce: () => ({ ...(ApiObject.of(sync).toJson().spec?.selector?.matchLabels ?? {}) }) }) as unknown as Record<string, string> },
+          policyTypes: ['Ingress'],
+          ingress: [],
+        },
+      });
     }
 
     return { secretName: this.secretName, secretProviderClassName: spc.name, problems: () => [...problems] };

@@ -53,6 +53,13 @@ describe('TlsCertificate.fromKeyVault', () => {
     // THEN
     const manifests = Testing.synth(chart) as Manifest[];
     expect(manifests).toMatchSnapshot();
+    // the sync pod serves nothing: a NetworkPolicy admits no ingress to it; it runs as the pause image's user
+    const sync = one(manifests, 'Deployment');
+    expect(one(manifests, 'NetworkPolicy').spec).toEqual({
+      podSelector: { matchLabels: sync.spec.selector.matchLabels }, policyTypes: ['Ingress'], ingress: [],
+    });
+    expect(sync.spec.template.spec.containers[0].securityContext).toMatchObject({ runAsUser: 65535, runAsGroup: 65535, runAsNonRoot: true });
+    expect(sync.spec.template.metadata.labels).toMatchObject({ 'app.kubernetes.io/name': 'keyvault-certificate-sync', 'app.kubernetes.io/version': '3.9' });
     const spc = one(manifests, 'SecretProviderClass');
     expect(spc.apiVersion).toBe('secrets-store.csi.x-k8s.io/v1');
     expect(spc.metadata.namespace).toBe('fraud');
