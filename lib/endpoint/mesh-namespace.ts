@@ -1,4 +1,4 @@
-import { ApiObject } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ProblemCollector, problem } from '../errors';
@@ -101,6 +101,8 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
     const clash = this.mesh.namespaceEnrolmentProblem({ ...(props.labels ?? {}), ...this.mesh.namespaceLabels });
     if (clash) problems.add(problem('labels', 'labels that keep the namespace enrolled', props.labels, `the namespace ${clash}`));
     this.namespace = new kplus.Namespace(this, 'Resource', { metadata: { name: props.name, labels } });
+    // a Namespace is cluster-scoped: drop the namespace a namespaced chart gives every object
+    if (Chart.of(this).namespace !== undefined) ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     if (props.defaultDeny) {
       this.defaultDenyPolicy = new AuthorizationPolicy(this, 'DefaultDeny', {
         metadata: { namespace: props.name, labels: { ...MANAGED_BY_LABEL } },

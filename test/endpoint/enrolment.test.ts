@@ -36,6 +36,8 @@ describe('mesh enrolment', () => {
       new SecureMlEndpoint(chart, 'E', props());
     });
     expect(one(manifests, 'Namespace').metadata).toMatchObject({ name: 'ml', labels: { 'istio-injection': 'enabled' } });
+    // cluster-scoped: no namespace, even in a namespaced chart
+    expect(one(manifests, 'Namespace').metadata.namespace).toBeUndefined();
     expect(checkInvariants(manifests)).toEqual([]);
   });
 
