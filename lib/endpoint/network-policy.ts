@@ -24,10 +24,10 @@ export interface NetworkPolicyInput {
   /** Namespaces (and pods) callers come from. */
   readonly sources: readonly NetworkSource[];
   /**
-   * Labels of mesh-enrolled namespaces: callers known only by token (no
-   * edge, no mesh identity) may come from any of them.
+   * The namespace selector of mesh-enrolled namespaces: callers known only by
+   * token (no edge, no mesh identity) may come from any of them.
    */
-  readonly enrolledNamespaceLabels?: Record<string, string>;
+  readonly enrolledNamespaces?: k8s.LabelSelector;
 }
 
 /**
@@ -48,8 +48,8 @@ export function networkPolicySpec(input: NetworkPolicyInput): k8s.NetworkPolicyS
     };
     peers.set(canonicalJson(peer), peer);
   }
-  if (input.enrolledNamespaceLabels) {
-    const peer: k8s.NetworkPolicyPeer = { namespaceSelector: { matchLabels: sortedRecord(input.enrolledNamespaceLabels) } };
+  if (input.enrolledNamespaces) {
+    const peer: k8s.NetworkPolicyPeer = { namespaceSelector: input.enrolledNamespaces };
     peers.set(canonicalJson(peer), peer);
   }
   const from = sortStrings(peers.keys()).map((k) => peers.get(k)!);

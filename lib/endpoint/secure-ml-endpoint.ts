@@ -315,7 +315,8 @@ export class SecureMlEndpoint extends Construct {
     this.props = props;
     this.tenant = props.tenant;
     this.problems = new ProblemCollector(this);
-    this.mesh = props.mesh ?? MeshProfile.istio();
+    // a wrong type is reported by localProblems; render nothing from it
+    this.mesh = props.mesh instanceof MeshProfile ? props.mesh : MeshProfile.istio();
     this.backend = props.backend.bind(this, { mesh: this.mesh });
     this.namespace = props.namespace ?? this.backend.namespace ?? Chart.of(this).namespace ?? 'default';
     this.host = `${this.backend.serviceName}.${this.namespace}.svc.cluster.local`;
@@ -428,7 +429,7 @@ export class SecureMlEndpoint extends Construct {
         spec: this.problems.guard(() => networkPolicySpec({
           selector: selector(),
           sources: this.networkSources(),
-          enrolledNamespaceLabels: this.hasTokenOnlyCallers() && !this.edge ? this.mesh.namespaceLabels : undefined,
+          enrolledNamespaces: this.hasTokenOnlyCallers() && !this.edge ? this.mesh.enrolledNamespaceSelector : undefined,
         })),
       });
     }
@@ -593,9 +594,9 @@ export class SecureMlEndpoint extends Construct {
     out.push(...tokenHeaderProblems(p.tokenHeader, this.backend.ownsAuthorizationHeader ?? false, p.claimToHeaders ?? []));
     out.push(...deploymentProblems(p.deployments));
     out.push(...routeProblems(p.timeout ?? DEFAULT_TIMEOUT, p.retries ?? {}));
+    if (p.mesh !== undefined && !(p.mesh instanceof MeshProfile)) out.push(problem('mesh', 'a MeshProfile (MeshProfile.istio(), MeshProfile.aksIstioAddon(...))', p.mesh));
     out.push(...this.mesh.problems());
     out.push(...networkSourceProblems('allowNetworkFrom', p.allowNetworkFrom));
-    if (p.mesh !== undefined && !(p.mesh instanceof MeshProfile)) out.push(problem('mesh', 'a MeshProfile (MeshProfile.istio(), MeshProfile.aksIstioAddon(...))', p.mesh));
     (p.accessLogProviders ?? []).forEach((name, i) => {
       if (typeof name !== 'string' || name.trim() === '') out.push(problem(`accessLogProviders[${i}]`, 'a provider name', name));
     });

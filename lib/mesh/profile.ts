@@ -103,6 +103,18 @@ export class MeshProfile {
     return { ...this.pLabels };
   }
 
+  /**
+   * The NetworkPolicy namespace selector of namespaces enrolled in this mesh.
+   * For a revisioned control plane, any revision (`istio.io/rev` exists):
+   * a canary upgrade relabels namespaces to the next revision one by one, and
+   * callers there must keep their access meanwhile.
+   */
+  public get enrolledNamespaceSelector(): { matchLabels?: Record<string, string>; matchExpressions?: Array<{ key: string; operator: string }> } {
+    return this.revision !== undefined
+      ? { matchExpressions: [{ key: ISTIO_REVISION_LABEL, operator: 'Exists' }] }
+      : { matchLabels: this.namespaceLabels };
+  }
+
   /** True when the two profiles enrol the same way. */
   public equals(other: MeshProfile): boolean {
     return this.name === other.name && this.controlPlaneNamespace === other.controlPlaneNamespace;

@@ -51,8 +51,9 @@ describe('mesh enrolment', () => {
     const labels = one(manifests, 'Namespace').metadata.labels!;
     expect(labels['istio.io/rev']).toBe('asm-1-28');
     expect(labels['istio-injection']).toBeUndefined();
-    // token-only callers without an edge: only pods of namespaces of this revision may connect
-    expect(one(manifests, 'NetworkPolicy').spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { 'istio.io/rev': 'asm-1-28' } } }] }]);
+    // token-only callers without an edge: only pods of namespaces enrolled in a revision may connect
+    // (any revision: a canary upgrade relabels caller namespaces to the next one)
+    expect(one(manifests, 'NetworkPolicy').spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchExpressions: [{ key: 'istio.io/rev', operator: 'Exists' }] } }] }]);
   });
 
   test('an undeclared namespace is a warning that names the label to set', () => {
@@ -101,6 +102,12 @@ describe('mesh enrolment', () => {
     new MeshNamespace(chart2, 'Ns', { name: 'ml' });
     new SecureMlEndpoint(chart2, 'E', props({ mesh: MeshProfile.aksIstioAddon('asm-1-28') }));
     expect(() => app2.synthYaml()).toThrow(/mesh must be the mesh of namespace "ml" as c\/Ns declares it \(istio\), got "AKS Istio add-on asm-1-28"/);
+  });
+
+  test('fails for a mesh that is not a MeshProfile, without crashing', () => {
+    const app = Testing.app();
+    new SecureMlEndpoint(new Chart(app, 'c', { namespace: 'ml' }), 'E', props({ mesh: 'asm-1-28' as any }));
+    expect(() => app.synthYaml()).toThrow(/\[c\/E\] mesh must be a MeshProfile \(MeshProfile\.istio\(\), MeshProfile\.aksIstioAddon\(\.\.\.\)\), got "asm-1-28"/);
   });
 
   test('fails when two MeshNamespaces declare one namespace', () => {

@@ -6,6 +6,7 @@
 import { App, Chart, Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
+  AuditLogMeshConfig,
   AzureRole,
   AzureScope,
   Caller,
@@ -27,6 +28,8 @@ import {
   AKS_ISTIO_ADDON_CONTROL_PLANE,
   Diagnostics,
   MeshIdentityBindingProps,
+  MeshNamespace,
+  MeshProfile,
   OnlineEndpointAuthMode,
   STRICT_CONTEXT,
   SecureMlEndpoint,
@@ -103,6 +106,15 @@ export const CATALOGUE: Row[] = [
   ['per-try timeout longer than the timeout', () => ({ timeout: Duration.seconds(10), retries: { perTryTimeout: Duration.seconds(20) } }), /retries\.perTryTimeout must be a positive duration no longer than the timeout \(10s\), got "20s"/],
   ['retryOn with spaces', () => ({ retries: { retryOn: 'connect-failure, reset' } }), /retries\.retryOn must be a comma-separated list of Envoy retry conditions without spaces/],
   ['empty access log provider', () => ({ accessLogProviders: [''] }), /accessLogProviders\[0\] must be a provider name, got ""/],
+  ['AKS Istio add-on revision written as a version', () => ({ mesh: MeshProfile.aksIstioAddon('1.28') }),
+    /mesh revision must be an AKS Istio add-on revision such as "asm-1-28", got "1\.28"; list them with az aks mesh get-revisions/],
+  ['allowNetworkFrom namespace with upper case', () => ({ allowNetworkFrom: [{ namespace: 'Monitoring' }] }),
+    /allowNetworkFrom\[0\]\.namespace must be a namespace name \(DNS label\), got "Monitoring"/],
+  ['allowNetworkFrom pod label with a space', () => ({ allowNetworkFrom: [{ namespace: 'monitoring', podLabels: { app: 'prom etheus' } }] }),
+    /allowNetworkFrom\[0\]\.podLabels must be Kubernetes labels, got \{"app":"prom etheus"\}/],
+  ['azureml-fe model pods with a bad namespace and no selector', () => ({
+    tokenHeader: 'x-mesh-authorization', backend: EndpointBackend.azureMlKubernetes({ modelPods: [{ namespace: 'ML', selector: {} }] }),
+  }), /backend\.modelPods\[0\]\.namespace must be a namespace name \(DNS label\), got "ML"\n.*backend\.modelPods\[0\]\.selector must be a non-empty label selector \(policies without one would apply to every pod in the namespace\), got \{\}/],
 ];
 
 const SUB = '6c2f4e1a-9b8d-4c7e-a5f3-2d1b0e9c8a7f';
@@ -202,6 +214,49 @@ export const APP_CATALOGUE: Array<[name: string, build: (app: App) => void, mess
     const chart = new Chart(app, 'batch', { namespace: 'batch' });
     bind(app, {}, chart).applyTo(new kplus.Deployment(chart, 'W', { metadata: { namespace: 'jobs' }, containers: [{ image: 'w:1' }] }));
   }, /applyTo\(batch\/W\) must be a workload in namespace "batch", got "jobs"; a pod can only use a ServiceAccount of its own namespace/],
+  ['endpoint namespace declared without the injection label', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    new kplus.Namespace(chart, 'Ns', { metadata: { name: 'fraud', labels: { 'istio-injection': 'disabled' } } });
+    new SecureMlEndpoint(chart, 'Endpoint', base());
+  }, /\[fraud\/Endpoint\] namespace "fraud" must be enrolled in the mesh \(istio\), got "fraud\/Ns\/Resource"; the Namespace has istio-injection=disabled; istio injects sidecars where istio-injection=enabled: pods without a sidecar skip every policy/],
+  ['revisioned namespace that also has istio-injection', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    new kplus.Namespace(chart, 'Ns', { metadata: { name: 'fraud', labels: { 'istio-injection': 'enabled', 'istio.io/rev': 'asm-1-28' } } });
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), mesh: MeshProfile.aksIstioAddon('asm-1-28') });
+  }, /\[fraud\/Endpoint\] namespace "fraud" must be enrolled in the mesh \(AKS Istio add-on asm-1-28\), got "fraud\/Ns\/Resource"; the Namespace has istio-injection=enabled, which takes precedence over istio\.io\/rev; remove it and set istio\.io\/rev=asm-1-28/],
+  ['endpoint and its MeshNamespace on different meshes', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    new MeshNamespace(chart, 'Namespace', { name: 'fraud' });
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), mesh: MeshProfile.aksIstioAddon('asm-1-28') });
+  }, /\[fraud\/Endpoint\] mesh must be the mesh of namespace "fraud" as fraud\/Namespace declares it \(istio\), got "AKS Istio add-on asm-1-28"/],
+  ['one namespace declared by two MeshNamespaces', (app) => {
+    const chart = new Chart(app, 'fraud');
+    new MeshNamespace(chart, 'A', { name: 'fraud' });
+    MeshNamespace.existing(chart, 'B', 'fraud');
+  }, /\[fraud\/B\] name must be a namespace no other MeshNamespace declares \(fraud\/A declares it\), got "fraud"/],
+  ['MeshNamespace labels that undo the enrolment', (app) => {
+    new MeshNamespace(new Chart(app, 'fraud'), 'Namespace', { name: 'fraud', mesh: MeshProfile.aksIstioAddon('asm-1-28'), labels: { 'istio-injection': 'enabled' } });
+  }, /\[fraud\/Namespace\] labels must be labels that keep the namespace enrolled, got \{"istio-injection":"enabled"\}; the namespace has istio-injection=enabled, which takes precedence over istio\.io\/rev/],
+  ['Deployment backend that opts out of injection', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    const model = new kplus.Deployment(chart, 'Model', { containers: [{ image: 'model:1', portNumber: 8080 }] });
+    model.podMetadata.addAnnotation('sidecar.istio.io/inject', 'false');
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), backend: EndpointBackend.fromDeployment(model, { port: 80, targetPort: 8080 }) });
+  }, /\[fraud\/Endpoint\] backend must be a workload whose pods are in the mesh \(fraud\/Model sets sidecar\.istio\.io\/inject: "false" on its pod template\), got "false"; Istio policies act only on pods with a sidecar/],
+  ['applyTo a Job that opts out of injection', (app) => {
+    const chart = new Chart(app, 'batch', { namespace: 'batch' });
+    const job = new kplus.Job(chart, 'Job', { containers: [{ image: 'scorer:1' }] });
+    job.podMetadata.addLabel('sidecar.istio.io/inject', 'false');
+    bind(app, {}, chart).applyTo(job);
+  }, /\[batch\/Id\] applyTo\(batch\/Job\) must be a workload whose pods are in the mesh \(batch\/Job sets sidecar\.istio\.io\/inject: "false" on its pod template\), got "false"/],
+  ['audit-log mesh config for self-managed Istio', (app) => {
+    new AuditLogMeshConfig(new Chart(app, 'mesh'), 'AuditLog', { mesh: MeshProfile.istio() });
+  }, /\[mesh\/AuditLog\] mesh must be MeshProfile\.aksIstioAddon\(\.\.\.\), got "istio"; with self-managed Istio put auditLogExtensionProvider\(\) in the installation's meshConfig\.extensionProviders/],
+  ['audit-log provider listed again in meshConfig', (app) => {
+    new AuditLogMeshConfig(new Chart(app, 'mesh'), 'AuditLog', {
+      mesh: MeshProfile.aksIstioAddon('asm-1-28'), meshConfig: { extensionProviders: [{ name: 'cdk8s-azureml-mesh-audit' }] },
+    });
+  }, /\[mesh\/AuditLog\] meshConfig\.extensionProviders must be providers other than "cdk8s-azureml-mesh-audit" \(it is added here\), got "cdk8s-azureml-mesh-audit"/],
 ];
 
 /** Every reported line: `[path] <lowercase field> must be ..., got ...`. */
@@ -261,6 +316,8 @@ export const EDGE_CATALOGUE: Array<[name: string, build: (app: App) => void, mes
   }))(app), /edge\.tls\.certificateName must be a Key Vault certificate name \(1-127 letters, digits or "-"\), got "fraud\.contoso\.com"/],
   ['TLS Secret name with upper case', withEdge(Edge.ingressNginx({ host: 'fraud.contoso.com', tls: TlsCertificate.fromSecret('Fraud-TLS') })),
     /edge\.tls\.secretName must be .*got "Fraud-TLS"/],
+  ['gRPC edge in front of an HTTP Service port', withEdge(Edge.ingressNginx({ host: 'fraud.contoso.com', tls: TLS_SECRET, backendProtocol: 'GRPC', controllerInMesh: true })),
+    /\[fraud\/Endpoint\] backend must be a Service port declared as grpc \(port name "grpc" or "grpc-<suffix>", or appProtocol grpc\) when edge\.backendProtocol is "GRPC", got "protocol http"; the sidecar would speak HTTP\/1\.1 to the model and break gRPC/],
 ];
 
 /** Azure ML managed online endpoint mistakes (issue 5): each row builds an app. */

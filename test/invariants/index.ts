@@ -208,7 +208,7 @@ export function secondFence(ms: Manifest[]): string[] {
       for (const rule of np.spec.ingress ?? []) {
         if ((rule.from ?? []).length === 0) out.push(`${id(np)} admits every source`);
         for (const peer of rule.from ?? []) {
-          if (peer.ipBlock || !peer.namespaceSelector || Object.keys(peer.namespaceSelector.matchLabels ?? {}).length === 0) {
+          if (peer.ipBlock || !peer.namespaceSelector || (Object.keys(peer.namespaceSelector.matchLabels ?? {}).length === 0 && (peer.namespaceSelector.matchExpressions ?? []).length === 0)) {
             out.push(`${id(np)} admits a peer beyond named or enrolled namespaces: ${JSON.stringify(peer)}`);
           }
         }
