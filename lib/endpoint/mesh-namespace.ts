@@ -52,6 +52,8 @@ export interface IMeshNamespace extends IConstruct {
   readonly name: string;
   /** The mesh its pods are enrolled in. */
   readonly mesh: MeshProfile;
+  /** The namespace has a namespace-wide default-deny AuthorizationPolicy. */
+  readonly defaultDeny?: boolean;
 }
 
 const registry = new WeakMap<IConstruct, Map<string, IMeshNamespace>>();
@@ -88,6 +90,8 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
   public readonly namespace: kplus.Namespace;
   /** The default-deny AuthorizationPolicy, when asked for. */
   public readonly defaultDenyPolicy?: AuthorizationPolicy;
+  /** The namespace has a namespace-wide default-deny AuthorizationPolicy. */
+  public readonly defaultDeny: boolean;
 
   constructor(scope: Construct, id: string, props: MeshNamespaceProps) {
     super(scope, id);
@@ -103,6 +107,12 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
     this.namespace = new kplus.Namespace(this, 'Resource', { metadata: { name: props.name, labels } });
     // a Namespace is cluster-scoped: drop the namespace a namespaced chart gives every object
     if (Chart.of(this).namespace !== undefined) ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    this.defaultDeny = props.defaultDeny ?? false;
+    if (props.defaultDeny && props.name === this.mesh.controlPlaneNamespace) {
+      // in Istio's root namespace an allow-nothing policy applies to every workload of the mesh
+      problems.add(problem('defaultDeny', `false in the control-plane namespace "${props.name}"`, true,
+        'a policy in Istio\'s root namespace applies mesh-wide: it would deny every request of every workload'));
+    }
     if (props.defaultDeny) {
       this.defaultDenyPolicy = new AuthorizationPolicy(this, 'DefaultDeny', {
         metadata: { namespace: props.name, labels: { ...MANAGED_BY_LABEL } },

@@ -351,7 +351,7 @@ export class SecureMlEndpoint extends Construct {
     });
     this.denyWithoutToken = new AuthorizationPolicy(this, 'DenyWithoutToken', {
       metadata,
-      spec: this.problems.guard(() => denyWithoutTokenSpec(selector(), this.routerPorts())),
+      spec: this.problems.guard(() => denyWithoutTokenSpec(selector(), this.routerPorts(), this.backend.azureMlRouter?.principal)),
     });
     this.allowCallers = new AuthorizationPolicy(this, 'AllowCallers', {
       metadata,
@@ -501,8 +501,9 @@ export class SecureMlEndpoint extends Construct {
   /** Where the declared callers' connections come from. */
   private networkSources(): NetworkSource[] {
     const out: NetworkSource[] = [...(this.edge?.sources ?? []), ...(this.props.allowNetworkFrom ?? [])];
-    // azureml-fe pods coordinate with each other
-    if (this.backend.azureMlRouter) out.push({ namespace: this.namespace, podLabels: this.backend.selector() });
+    // azureml-fe pods coordinate with each other, and Microsoft requires the extension's components
+    // in its namespace to reach each other: the whole namespace
+    if (this.backend.azureMlRouter) out.push({ namespace: this.namespace });
     for (const caller of this.callerList) {
       if (caller.kind !== CallerKind.WORKLOAD) continue;
       const ns = principalNamespace(caller.id.split('|')[0]);
@@ -521,19 +522,36 @@ export class SecureMlEndpoint extends Construct {
    * checked against the app's MeshNamespace and Namespace objects.
    */
   private enrolmentProblems(): Problem[] {
-    const declared = MeshNamespace.lookup(this, this.namespace);
-    if (declared && !declared.mesh.equals(this.mesh)) {
-      return [problem('mesh', `the mesh of namespace "${this.namespace}" as ${declared.node.path} declares it (${declared.mesh.name})`, this.mesh.name)];
-    }
     const out: Problem[] = [];
-    for (const obj of namespaceObjects(this, this.namespace)) {
-      const why = this.mesh.namespaceEnrolmentProblem(obj.metadata.toJson().labels ?? {});
-      if (why) {
-        out.push(problem(`namespace "${this.namespace}"`, `enrolled in the mesh (${this.mesh.name})`, obj.node.path,
-          `the Namespace ${why}: pods without a sidecar skip every policy`));
+    for (const ns of this.servedNamespaces()) {
+      const declared = MeshNamespace.lookup(this, ns);
+      if (declared && !declared.mesh.equals(this.mesh)) {
+        out.push(problem('mesh', `the mesh of namespace "${ns}" as ${declared.node.path} declares it (${declared.mesh.name})`, this.mesh.name));
+        continue;
+      }
+      for (const obj of namespaceObjects(this, ns)) {
+        const labels = obj.metadata.toJson().labels ?? {};
+        const why = this.mesh.namespaceEnrolmentProblem(labels);
+        if (why) {
+          out.push(problem(`namespace "${ns}"`, `enrolled in the mesh (${this.mesh.name}); the Namespace ${obj.node.path} ${why}`, labels,
+            'pods without a sidecar skip every policy'));
+        }
+      }
+    }
+    // oauth2-proxy (browser sign-in) serves requests: a default-deny namespace would refuse them all
+    for (const obj of this.edge?.apiObjects ?? []) {
+      const ns = obj.metadata.namespace;
+      if (obj.kind === 'Deployment' && ns && MeshNamespace.lookup(this, ns)?.defaultDeny) {
+        out.push(problem('edge', `an edge whose own workloads are not in a default-deny namespace (${obj.node.path} serves requests in "${ns}")`, ns,
+          'the namespace-wide default deny admits no request to it; put the endpoint in a namespace without defaultDeny'));
       }
     }
     return out;
+  }
+
+  /** Namespaces of the pods this endpoint protects: the backend's, and the model pods behind azureml-fe. */
+  private servedNamespaces(): string[] {
+    return sortStrings(new Set([this.namespace, ...(this.backend.azureMlRouter?.modelPods ?? []).map((m) => m.namespace)]));
   }
 
   private renderRules(): AuthorizationPolicySpecRules[] {
@@ -618,9 +636,10 @@ export class SecureMlEndpoint extends Construct {
       out.push(warning(any.field, `is Caller.anyAuthenticated() beside ${entries.length - 1} specific caller(s): any token of the tenant for the audiences gets in, `
         + 'so the specific callers restrict nothing; remove anyAuthenticated() or the specific callers'));
     }
-    if (!MeshNamespace.lookup(this, this.namespace) && namespaceObjects(this, this.namespace).length === 0) {
+    for (const ns of this.servedNamespaces()) {
+      if (MeshNamespace.lookup(this, ns) || namespaceObjects(this, ns).length > 0) continue;
       const labels = Object.entries(this.mesh.namespaceLabels).map(([k, v]) => `${k}=${v}`).join(',');
-      out.push(warning(`namespace "${this.namespace}"`, `is not declared in the app, so its enrolment in the mesh cannot be checked: `
+      out.push(warning(`namespace "${ns}"`, `is not declared in the app, so its enrolment in the mesh cannot be checked: `
         + `pods there skip every policy unless it is labelled ${labels}; declare new MeshNamespace(...) to write it, or MeshNamespace.existing(...) once it is labelled`));
     }
     const od = this.props.outlierDetection;

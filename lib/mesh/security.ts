@@ -144,15 +144,21 @@ export function requestAuthenticationSpec(input: RequestAuthenticationInput): Re
  * DENY requests without a request principal. A RequestAuthentication alone
  * lets token-less requests through; this closes it and no ALLOW can bypass it.
  */
-export function denyWithoutTokenSpec(selector: Record<string, string>, exceptPorts?: readonly string[]): AuthorizationPolicySpec {
+export function denyWithoutTokenSpec(selector: Record<string, string>, exceptPorts?: readonly string[], exceptPrincipal?: string): AuthorizationPolicySpec {
   return {
     selector: { matchLabels: selector },
     action: AuthorizationPolicySpecAction.DENY,
-    rules: [{
-      from: [{ source: { notRequestPrincipals: ['*'] } }],
-      // azureml-fe's coordination ports carry no token; the ALLOW policy admits only the router itself there
-      ...(exceptPorts?.length ? { to: [{ operation: { notPorts: [...exceptPorts] } }] } : {}),
-    }],
+    rules: [
+      {
+        from: [{ source: { notRequestPrincipals: ['*'] } }],
+        // azureml-fe's coordination ports carry no token: they are denied to everyone but the router itself (next rule)
+        ...(exceptPorts?.length ? { to: [{ operation: { notPorts: [...exceptPorts] } }] } : {}),
+      },
+      // on those ports, anyone but the router is denied whatever other ALLOW policy selects the pods
+      ...(exceptPorts?.length && exceptPrincipal
+        ? [{ from: [{ source: { notPrincipals: [exceptPrincipal] } }], to: [{ operation: { ports: [...exceptPorts] } }] }]
+        : []),
+    ],
   };
 }
 

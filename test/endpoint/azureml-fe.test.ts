@@ -18,6 +18,7 @@ function build(modelPods = [{ namespace: 'ml-endpoints', selector: { 'ml.azure.c
   return synthApp((app) => {
     const chart = new Chart(app, 'c');
     MeshNamespace.existing(chart, 'Ns', 'azureml');
+    MeshNamespace.existing(chart, 'ModelNs', 'ml-endpoints');
     new SecureMlEndpoint(chart, 'E', {
       backend: EndpointBackend.azureMlKubernetes({ modelPods }),
       tenant: new EntraTenant({ tenantId: TID }),
@@ -34,6 +35,8 @@ describe('azureml-fe backend', () => {
     const ms = build();
     expect(denyPolicy(ms.filter((m) => m.metadata.namespace === 'azureml')).spec.rules).toEqual([
       { from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { notPorts: PORTS } }] },
+      // and the coordination ports refuse anyone but the router, whatever other ALLOW selects the pods
+      { from: [{ source: { notPrincipals: [ROUTER] } }], to: [{ operation: { ports: PORTS } }] },
     ]);
     const rules = allowPolicy(ms.filter((m) => m.metadata.namespace === 'azureml')).spec.rules;
     // callers need a token, on any port but the coordination ports
@@ -63,11 +66,10 @@ describe('azureml-fe backend', () => {
       namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'azureml' } },
       podSelector: { matchLabels: { azuremlappname: 'azureml-fe' } },
     }] }]);
-    // the router's own NetworkPolicy admits the other router pods (coordination)
+    // the router's own NetworkPolicy admits its namespace: the other router pods (coordination) and the
+    // extension's components, which Microsoft requires to reach each other
     const routerNp = ofKind(ms, 'NetworkPolicy').find((m: Manifest) => m.metadata.namespace === 'azureml')!;
-    expect(routerNp.spec.ingress[0].from).toContainEqual({
-      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'azureml' } }, podSelector: { matchLabels: { azuremlappname: 'azureml-fe' } },
-    });
+    expect(routerNp.spec.ingress[0].from).toContainEqual({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'azureml' } } });
   });
 
   test('without modelPods a warning says the model pods are unprotected', () => {
@@ -80,6 +82,18 @@ describe('azureml-fe backend', () => {
     });
     app.synthYaml();
     expect(Diagnostics.of(app).warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^backend is azureml-fe without modelPods: the model pods behind the router get no policy/)]);
+  });
+
+  test('the model pods\' namespace must be declared too: a warning names it', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c');
+    MeshNamespace.existing(chart, 'Ns', 'azureml');
+    new SecureMlEndpoint(chart, 'E', {
+      backend: EndpointBackend.azureMlKubernetes({ modelPods: [{ namespace: 'ml-endpoints', selector: { app: 'm' } }] }),
+      tenant: new EntraTenant({ tenantId: TID }), audiences: [API], callers: [Caller.appRole('Score')], tokenHeader: 'x-entra-token',
+    });
+    app.synthYaml();
+    expect(Diagnostics.of(app).warnings.map((w) => w.message)).toEqual([expect.stringMatching(/^namespace "ml-endpoints" is not declared in the app/)]);
   });
 
   test('fails for model pods without a selector or with a bad namespace', () => {

@@ -7,7 +7,7 @@
 import { Chart, Cron, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import {
-  Caller, Diagnostics, Edge, EndpointBackend, EntraTenant, ISTIO_EGRESS_GATEWAY, ManagedIdentity, MeshIdentityBinding, MeshNamespace, MeshProfile,
+  Caller, Diagnostics, Edge, EndpointBackend, EntraApplication, EntraTenant, ISTIO_EGRESS_GATEWAY, ManagedIdentity, MeshIdentityBinding, MeshNamespace, MeshProfile,
   SecureMlEndpoint, SecureMlEndpointProps, TlsCertificate, AKS_ISTIO_EXTERNAL_GATEWAY,
 } from '../../lib';
 import { checkInvariants } from '../invariants';
@@ -80,7 +80,7 @@ describe('mesh enrolment', () => {
     const chart = new Chart(app, 'c', { namespace: 'ml' });
     new kplus.Namespace(chart, 'Ns', { metadata: { name: 'ml', labels: { 'istio-injection': 'disabled' } } });
     new SecureMlEndpoint(chart, 'E', props());
-    expect(() => app.synthYaml()).toThrow(/\[c\/E\] namespace "ml" must be enrolled in the mesh \(istio\), got "c\/Ns\/Resource"; the Namespace has istio-injection=disabled/);
+    expect(() => app.synthYaml()).toThrow(/\[c\/E\] namespace "ml" must be enrolled in the mesh \(istio\); the Namespace c\/Ns\/Resource has istio-injection=disabled; istio injects sidecars where istio-injection=enabled, got \{"istio-injection":"disabled"\}; pods without a sidecar skip every policy/);
   });
 
   test('fails when a revisioned namespace also has istio-injection (it takes precedence)', () => {
@@ -108,6 +108,26 @@ describe('mesh enrolment', () => {
     const app = Testing.app();
     new SecureMlEndpoint(new Chart(app, 'c', { namespace: 'ml' }), 'E', props({ mesh: 'asm-1-28' as any }));
     expect(() => app.synthYaml()).toThrow(/\[c\/E\] mesh must be a MeshProfile \(MeshProfile\.istio\(\), MeshProfile\.aksIstioAddon\(\.\.\.\)\), got "asm-1-28"/);
+  });
+
+  test('fails for a default deny in the control-plane namespace (it would apply mesh-wide) and beside browser sign-in', () => {
+    const app = Testing.app();
+    new MeshNamespace(new Chart(app, 'c'), 'Root', { name: 'aks-istio-system', mesh: MeshProfile.aksIstioAddon('asm-1-28'), defaultDeny: true });
+    expect(() => app.synthYaml()).toThrow(/\[c\/Root\] defaultDeny must be false in the control-plane namespace "aks-istio-system", got true; a policy in Istio's root namespace applies mesh-wide/);
+  });
+
+  test('fails for browser sign-in in a default-deny namespace (oauth2-proxy would refuse every request)', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'ml' });
+    new MeshNamespace(chart, 'Ns', { name: 'ml', defaultDeny: true });
+    new SecureMlEndpoint(chart, 'E', props({
+      audiences: [API],
+      edge: Edge.ingressNginx({
+        host: 'model.contoso.com', tls: TlsCertificate.fromSecret('model-tls'), controllerInMesh: true,
+        browserSignIn: { application: EntraApplication.fromClientId(API), oidcIssuerUrl: OIDC, cookieSecret: { secretName: 'cookie', key: 'secret' } },
+      }),
+    }));
+    expect(() => app.synthYaml()).toThrow(/\[c\/E\] edge must be an edge whose own workloads are not in a default-deny namespace \(c\/E\/SignIn.* serves requests in "ml"\), got "ml"/);
   });
 
   test('fails when two MeshNamespaces declare one namespace', () => {
