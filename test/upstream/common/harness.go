@@ -42,6 +42,9 @@ type Expectation struct {
 // what the tools reported on each object.
 func RequireExpected(t *testing.T, r *Result, exps []Expectation) {
 	t.Helper()
+	for _, f := range r.Findings {
+		t.Logf("finding: %s", f.String())
+	}
 	for _, e := range exps {
 		found := false
 		for _, f := range r.Findings {

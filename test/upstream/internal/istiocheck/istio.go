@@ -16,12 +16,12 @@ import (
 	"github.com/hashicorp/go-multierror"
 	"istio.io/istio/istioctl/pkg/cli"
 	"istio.io/istio/istioctl/pkg/validate"
+	"istio.io/istio/pkg/config"
 	"istio.io/istio/pkg/config/analysis/analyzers"
 	"istio.io/istio/pkg/config/analysis/diag"
 	"istio.io/istio/pkg/config/analysis/local"
 	"istio.io/istio/pkg/config/resource"
 	"istio.io/istio/pkg/config/schema/collections"
-	"istio.io/istio/pkg/config/schema/config"
 	"istio.io/istio/pkg/log"
 
 	"github.com/cdk8s-azureml-mesh/test/upstream/common"
@@ -121,7 +121,7 @@ func Analyze(app *common.App) ([]common.Finding, []string, error) {
 		fs = append(fs, common.Finding{
 			Tool: common.ToolIstioAnalyze, App: app.Slug, Object: obj, Code: m.Type.Code(),
 			Severity: severity(m.Type.Level()),
-			Message:  fmt.Sprintf("%s: %s", m.Type.Name(), fmt.Sprintf(m.Type.Template(), m.Parameters...)),
+			Message:  fmt.Sprintf(m.Type.Template(), m.Parameters...),
 		})
 	}
 	return fs, res.ExecutedAnalyzers, nil

@@ -232,8 +232,14 @@ func (k *Kubeconform) Validate(o *common.Object) []common.Finding {
 		if len(res.ValidationErrors) == 0 {
 			add("Invalid", res.Err.Error())
 		}
+		// The causes kubeconform lists are the first level only ("validation
+		// failed" for a nested one); its error text has the whole tree.
+		detail := res.Err.Error()
+		if i := strings.Index(detail, " - at "); i >= 0 {
+			detail = detail[i+3:]
+		}
 		for _, e := range res.ValidationErrors {
-			add(e.Path, e.Msg)
+			add(e.Path, e.Msg+": "+detail)
 		}
 	case validator.Error:
 		add("Error", res.Err.Error())
