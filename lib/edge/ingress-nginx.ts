@@ -106,7 +106,7 @@ export class IngressNginxEdge {
     }
     if (o.sourceRanges?.length) annotations[`${PREFIX}whitelist-source-range`] = o.sourceRanges.join(',');
     // the sign-in proxy's own paths get the same TLS, redirect, limits and source ranges (minus external auth)
-    const signIn = o.browserSignIn ? bindSignIn(o.browserSignIn, ctx, o.host, tls?.secretName, className, { ...annotations, [`${PREFIX}backend-protocol`]: 'HTTP' }) : undefined;
+    const signIn = o.browserSignIn ? bindSignIn(o.browserSignIn, ctx, o.host, tls?.secretName, className, { ...annotations, [`${PREFIX}backend-protocol`]: 'HTTP' }, controller.namespace) : undefined;
     Object.assign(annotations, signIn?.annotations ?? {});
 
     const ingress = ingressObject(ctx.scope, 'Ingress', {

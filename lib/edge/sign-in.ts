@@ -1,5 +1,5 @@
 import * as kplus from 'cdk8s-plus-28';
-import { ApiObject, Size } from 'cdk8s';
+import { ApiObject, Lazy, Size } from 'cdk8s';
 import { AzurePlan } from '../azure/plan';
 import { EntraApplication } from '../entra/application';
 import { Problem, prefixed, problem } from '../errors';
@@ -94,6 +94,7 @@ export function bindSignIn(
   tlsSecretName: string | undefined,
   className: string,
   annotations: Record<string, string>,
+  controllerNamespace?: string,
 ): BoundSignIn {
   const application = options.application;
   const isApplication = application instanceof EntraApplication;
@@ -143,7 +144,14 @@ export function bindSignIn(
       resources: {
         cpu: { request: kplus.Cpu.millis(20), limit: kplus.Cpu.millis(200) },
         memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
+        // cookie sessions: oauth2-proxy writes nothing to disk
+        ephemeralStorage: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
       },
+      // the image's nonroot user (distroless): stated, so the kubelet checks it without image metadata
+      securityContext: { user: 65532, group: 65532 },
+      // oauth2-proxy answers /ping without authentication
+      readiness: kplus.Probe.fromHttpGet('/ping', { port: PORT }),
+      liveness: kplus.Probe.fromHttpGet('/ping', { port: PORT }),
       envVariables: {
         OAUTH2_PROXY_COOKIE_SECRET: kplus.EnvValue.fromSecretValue({
           secret: kplus.Secret.fromSecretName(ctx.scope, 'CookieSecret', options.cookieSecret.secretName),
@@ -151,6 +159,24 @@ export function bindSignIn(
         }),
       },
     }],
+  });
+  // two replicas on two nodes, and a drain never takes both: every request of the host passes auth-url
+  deployment.scheduling.spread({ topology: kplus.Topology.HOSTNAME });
+  const podLabels = Lazy.any({ produce: () => ({ ...(ApiObject.of(deployment).toJson().spec?.selector?.matchLabels ?? {}) }) }) as unknown as Record<string, string>;
+  const pdb = new kplus.k8s.KubePodDisruptionBudget(ctx.scope, 'SignInDisruptionBudget', {
+    metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
+    spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: podLabels } },
+  });
+  // only the ingress controller calls oauth2-proxy (auth-url, and the /oauth2 paths)
+  const networkPolicy = new kplus.k8s.KubeNetworkPolicy(ctx.scope, 'SignInNetworkPolicy', {
+    metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
+    spec: {
+      podSelector: { matchLabels: podLabels },
+      policyTypes: ['Ingress'],
+      ingress: controllerNamespace
+        ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': controllerNamespace } } }], ports: [{ port: kplus.k8s.IntOrString.fromNumber(PORT), protocol: 'TCP' }] }]
+        : [],
+    },
   });
   const service = deployment.exposeViaService({ ports: [{ name: 'http', port: PORT, targetPort: PORT }] });
   // the proxy's own paths (/oauth2/start, /oauth2/callback) on the same host, without external auth
@@ -173,7 +199,7 @@ export function bindSignIn(
       'nginx.ingress.kubernetes.io/auth-signin': `https://${host}/oauth2/start?rd=$escaped_request_uri`,
       'nginx.ingress.kubernetes.io/auth-response-headers': 'Authorization,X-Auth-Request-User,X-Auth-Request-Email',
     },
-    apiObjects: [ApiObject.of(serviceAccount), ApiObject.of(deployment), ApiObject.of(service), ingress],
+    apiObjects: [ApiObject.of(serviceAccount), ApiObject.of(deployment), ApiObject.of(service), ingress, pdb, networkPolicy],
     problems: () => {
       const out: Problem[] = [];
       const legacy = (options as { binding?: unknown }).binding;

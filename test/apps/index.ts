@@ -14,6 +14,12 @@ import {
   ManagedIdentity,
   MeshIdentityBinding,
   MeshNamespace,
+  Edge,
+  EntraApplication,
+  TlsCertificate,
+  AuditLogMeshConfig,
+  MeshProfile,
+  BackendProtocol,
   SecureMlEndpoint,
   TokenVersion,
 } from '../../lib';
@@ -139,6 +145,61 @@ export const TEST_APPS: TestApp[] = [
       endpoint.grantInvoke(existing);
       endpoint.grantInvoke(created);
       existing.grantRole(AzureRole.KEY_VAULT_SECRETS_USER, AzureScope.keyVault({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml', vault: 'ml-kv' }));
+    },
+  },
+  {
+    name: 'browser sign-in on ingress-nginx (oauth2-proxy), audit log on the AKS add-on',
+    build(app) {
+      const mesh = MeshProfile.aksIstioAddon('asm-1-28');
+      const chart = new Chart(app, 'sign-in', { namespace: 'portal' });
+      new MeshNamespace(chart, 'Namespace', { name: 'portal', mesh });
+      new AuditLogMeshConfig(new Chart(app, 'mesh-config'), 'Audit', { mesh });
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        backend: EndpointBackend.service({ name: 'portal-model', port: 8080, selector: { app: 'portal-model' } }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Portal.Use')],
+        mesh,
+        auditLog: true,
+        edge: Edge.ingressNginx({
+          host: 'portal.contoso.com',
+          tls: TlsCertificate.fromSecret('portal-tls'),
+          controllerInMesh: true,
+          browserSignIn: {
+            application: EntraApplication.fromClientId(CLIENT_ID),
+            oidcIssuerUrl: OIDC_ISSUER,
+            cookieSecret: { secretName: 'oauth2-proxy-cookie', key: 'secret' },
+          },
+        }),
+      });
+    },
+  },
+  {
+    name: 'azureml-fe with model pods, and a gRPC model behind a gRPC edge',
+    build(app) {
+      const chart = new Chart(app, 'azureml-router');
+      // the extension's namespace, labelled here (kubectl apply adds the label to the existing Namespace)
+      new MeshNamespace(chart, 'AzuremlNamespace', { name: 'azureml' });
+      new MeshNamespace(chart, 'ModelsNamespace', { name: 'ml-endpoints' });
+      new SecureMlEndpoint(chart, 'Router', {
+        backend: EndpointBackend.azureMlKubernetes({ modelPods: [{ namespace: 'ml-endpoints', selector: { 'ml.azure.com/deployment-name': 'blue' } }] }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        tokenHeader: 'x-mesh-authorization',
+        callers: [Caller.appRole('Scoring.Invoke')],
+      });
+      const grpc = new Chart(app, 'triton', { namespace: 'triton' });
+      new MeshNamespace(grpc, 'Namespace', { name: 'triton' });
+      const triton = new kplus.Deployment(grpc, 'Triton', {
+        containers: [{ image: 'nvcr.io/nvidia/tritonserver:25.01-py3', ports: [{ number: 8001, name: 'grpc' }] }],
+      });
+      new SecureMlEndpoint(grpc, 'Endpoint', {
+        backend: EndpointBackend.fromDeployment(triton, { port: 8001, protocol: BackendProtocol.GRPC, serviceName: 'triton' }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Triton.Infer')],
+        edge: Edge.ingressNginx({ host: 'triton.contoso.com', tls: TlsCertificate.fromSecret('triton-tls'), backendProtocol: 'GRPC', controllerInMesh: true }),
+      });
     },
   },
 ];
