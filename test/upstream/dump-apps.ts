@@ -9,11 +9,50 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Testing, type App } from 'cdk8s';
+import { Chart, Testing, type App } from 'cdk8s';
 import * as fc from 'fast-check';
 import { EXAMPLES } from '../../examples';
 import { TEST_APPS } from '../apps';
 import { appSpecArb, buildSpec } from '../properties/arbitraries';
+import {
+  Caller, Edge, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, SecureMlEndpoint, TlsCertificate,
+} from '../../lib';
+import { CLIENT_ID, OIDC_ISSUER, TENANT_ID } from '../apps';
+
+/**
+ * Apps only the upstream harness reads: options that no example or test app
+ * uses yet, so that the library's own workloads for them are checked too.
+ */
+const EXTRA_APPS: Array<{ name: string; build(app: App): void }> = [
+  {
+    // docs/edges.md "browser sign-in": the oauth2-proxy Deployment the library builds
+    name: 'browser sign-in behind ingress-nginx (oauth2-proxy)',
+    build(app) {
+      const chart = new Chart(app, 'sign-in', { namespace: 'fraud' });
+      const signIn = new MeshIdentityBinding(chart, 'SignIn', {
+        identity: ManagedIdentity.existing({ clientId: CLIENT_ID, principalId: '3c1d5e7f-9a2b-4c4d-8e6f-0a1b2c3d4e5f' }),
+        oidcIssuerUrl: OIDC_ISSUER,
+        serviceAccountName: 'fraud-sign-in',
+      });
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        backend: EndpointBackend.service({ name: 'fraud-model', port: 80, selector: { app: 'fraud-model' } }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Fraud.Score')],
+        edge: Edge.ingressNginx({
+          host: 'fraud.contoso.com',
+          tls: TlsCertificate.fromSecret('fraud-contoso-com-tls'),
+          controller: { namespace: 'edge', serviceAccount: 'edge-ingress-nginx' },
+          browserSignIn: {
+            binding: signIn,
+            cookieSecret: { secretName: 'fraud-oauth2-proxy', key: 'cookie-secret' },
+            emailDomains: ['contoso.com'],
+          },
+        }),
+      });
+    },
+  },
+];
 
 /** Fixed so that every run checks the same property apps. */
 export const PROPERTY_SEED = 20261125;
@@ -29,6 +68,7 @@ function entries(): Entry[] {
   const out: Entry[] = [];
   for (const e of EXAMPLES) out.push({ slug: `example-${slugify(e.name)}`, label: `example: ${e.name}`, build: (a) => e.build(a) });
   TEST_APPS.forEach((t, i) => out.push({ slug: `app-${String(i).padStart(2, '0')}-${slugify(t.name)}`, label: `test app: ${t.name}`, build: (a) => t.build(a) }));
+  EXTRA_APPS.forEach((t, i) => out.push({ slug: `extra-${String(i).padStart(2, '0')}-${slugify(t.name)}`, label: `upstream-only app: ${t.name}`, build: (a) => t.build(a) }));
   fc.sample(appSpecArb(), { seed: PROPERTY_SEED, numRuns: PROPERTY_APPS }).forEach((spec, i) => out.push({
     slug: `property-${PROPERTY_SEED}-${i}`,
     label: `property app ${i} (seed ${PROPERTY_SEED}, ${spec.endpoints.length} endpoints)`,

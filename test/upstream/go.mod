@@ -1,3 +1,15 @@
+// Istio 1.30 harness. istio.io/istio has no semver tags: v0.0.0-20260826214018-9739e10eb9d7
+// is a release-1.30 branch commit after the 1.30.3 tag (its Makefile says
+// BASE_VERSION 1.30-2026-08-26 and it pins istio.io/api v1.30.4-0...); the
+// 1.30.3 tag commit 56df41f63e51 of schemas/istio is not served by the module
+// proxy, and eed52ebb66ad (the other pseudo-version served) is on the 1.31 line.
+// Three of its pinned dependencies are not served either, so newer ones are
+// required here: istio.io/api and client-go v1.30.8 (same 1.30 line) and the
+// envoy go-control-plane pseudo-versions Istio's 1.31 line uses. It builds
+// against the k8s.io/* v0.35 modules it asks for (client-go v0.36 breaks it).
+// `go mod tidy` cannot run here (it wants the test dependencies of Istio's
+// packages, some not served): change versions with `go get` and fill go.sum
+// with `go test -mod=mod`.
 module github.com/cdk8s-azureml-mesh/test/upstream
 
 go 1.26.0
