@@ -144,13 +144,11 @@ export function bindSignIn(
       resources: {
         cpu: { request: kplus.Cpu.millis(20), limit: kplus.Cpu.millis(200) },
         memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-        // cookie sessions: oauth2-proxy writes nothing to disk
-        ephemeralStorage: { request: Size.mebibytes(16), limit: Size.mebibytes(64) },
       },
       // the image's nonroot user (distroless): stated, so the kubelet checks it without image metadata
       securityContext: { user: 65532, group: 65532 },
-      // oauth2-proxy answers /ping without authentication
-      readiness: kplus.Probe.fromHttpGet('/ping', { port: PORT }),
+      // oauth2-proxy answers /ready (it can serve) and /ping (it runs) without authentication
+      readiness: kplus.Probe.fromHttpGet('/ready', { port: PORT }),
       liveness: kplus.Probe.fromHttpGet('/ping', { port: PORT }),
       envVariables: {
         OAUTH2_PROXY_COOKIE_SECRET: kplus.EnvValue.fromSecretValue({

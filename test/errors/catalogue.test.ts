@@ -218,12 +218,12 @@ export const APP_CATALOGUE: Array<[name: string, build: (app: App) => void, mess
     const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
     new kplus.Namespace(chart, 'Ns', { metadata: { name: 'fraud', labels: { 'istio-injection': 'disabled' } } });
     new SecureMlEndpoint(chart, 'Endpoint', base());
-  }, /\[fraud\/Endpoint\] namespace "fraud" must be enrolled in the mesh \(istio\), got "fraud\/Ns\/Resource"; the Namespace has istio-injection=disabled; istio injects sidecars where istio-injection=enabled: pods without a sidecar skip every policy/],
+  }, /\[fraud\/Endpoint\] namespace "fraud" must be enrolled in the mesh \(istio\); the Namespace fraud\/Ns\/Resource has istio-injection=disabled; istio injects sidecars where istio-injection=enabled, got \{"istio-injection":"disabled"\}; pods without a sidecar skip every policy/],
   ['revisioned namespace that also has istio-injection', (app) => {
     const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
     new kplus.Namespace(chart, 'Ns', { metadata: { name: 'fraud', labels: { 'istio-injection': 'enabled', 'istio.io/rev': 'asm-1-28' } } });
     new SecureMlEndpoint(chart, 'Endpoint', { ...base(), mesh: MeshProfile.aksIstioAddon('asm-1-28') });
-  }, /\[fraud\/Endpoint\] namespace "fraud" must be enrolled in the mesh \(AKS Istio add-on asm-1-28\), got "fraud\/Ns\/Resource"; the Namespace has istio-injection=enabled, which takes precedence over istio\.io\/rev; remove it and set istio\.io\/rev=asm-1-28/],
+  }, /\[fraud\/Endpoint\] namespace "fraud" must be enrolled in the mesh \(AKS Istio add-on asm-1-28\); the Namespace fraud\/Ns\/Resource has istio-injection=enabled, which takes precedence over istio\.io\/rev; remove it and set istio\.io\/rev=asm-1-28, got \{/],
   ['endpoint and its MeshNamespace on different meshes', (app) => {
     const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
     new MeshNamespace(chart, 'Namespace', { name: 'fraud' });

@@ -75,6 +75,7 @@ describe('warnings', () => {
     const app = Testing.app();
     const chart = new Chart(app, 'c');
     MeshNamespace.existing(chart, 'Ns', 'azureml');
+    MeshNamespace.existing(chart, 'ModelNs', 'ml-endpoints');
     new SecureMlEndpoint(chart, 'Endpoint', {
       backend: EndpointBackend.azureMlKubernetes({ modelPods: [{ namespace: 'ml-endpoints', selector: { app: 'model' } }] }),
       tenant: new EntraTenant({ tenantId: TENANT }),

@@ -1,6 +1,6 @@
 /**
  * Writes one multi-document YAML per app into test/upstream/.apps/ for the Go
- * harness (test/upstream/cmd/check): every example (examples/index.ts), every
+ * harness (go test in test/upstream, kube and lint): every example (examples/index.ts), every
  * test app (test/apps/index.ts) and a fixed-seed sample of property-test apps
  * (test/properties/arbitraries.ts). Synthesized as the conformance suite does:
  * Testing.app() + app.synthYaml().
@@ -9,50 +9,16 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { Chart, Testing, type App } from 'cdk8s';
+import { Testing, type App } from 'cdk8s';
 import * as fc from 'fast-check';
 import { EXAMPLES } from '../../examples';
 import { TEST_APPS } from '../apps';
 import { appSpecArb, buildSpec } from '../properties/arbitraries';
-import {
-  Caller, Edge, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, SecureMlEndpoint, TlsCertificate,
-} from '../../lib';
-import { CLIENT_ID, OIDC_ISSUER, TENANT_ID } from '../apps';
-
 /**
- * Apps only the upstream harness reads: options that no example or test app
- * uses yet, so that the library's own workloads for them are checked too.
+ * Apps only the upstream harness reads, for options no example or test app
+ * uses (none now: browser sign-in, azureml-fe and gRPC are test apps).
  */
-const EXTRA_APPS: Array<{ name: string; build(app: App): void }> = [
-  {
-    // docs/edges.md "browser sign-in": the oauth2-proxy Deployment the library builds
-    name: 'browser sign-in behind ingress-nginx (oauth2-proxy)',
-    build(app) {
-      const chart = new Chart(app, 'sign-in', { namespace: 'fraud' });
-      const signIn = new MeshIdentityBinding(chart, 'SignIn', {
-        identity: ManagedIdentity.existing({ clientId: CLIENT_ID, principalId: '3c1d5e7f-9a2b-4c4d-8e6f-0a1b2c3d4e5f' }),
-        oidcIssuerUrl: OIDC_ISSUER,
-        serviceAccountName: 'fraud-sign-in',
-      });
-      new SecureMlEndpoint(chart, 'Endpoint', {
-        backend: EndpointBackend.service({ name: 'fraud-model', port: 80, selector: { app: 'fraud-model' } }),
-        tenant: new EntraTenant({ tenantId: TENANT_ID }),
-        audiences: [CLIENT_ID],
-        callers: [Caller.appRole('Fraud.Score')],
-        edge: Edge.ingressNginx({
-          host: 'fraud.contoso.com',
-          tls: TlsCertificate.fromSecret('fraud-contoso-com-tls'),
-          controller: { namespace: 'edge', serviceAccount: 'edge-ingress-nginx' },
-          browserSignIn: {
-            binding: signIn,
-            cookieSecret: { secretName: 'fraud-oauth2-proxy', key: 'cookie-secret' },
-            emailDomains: ['contoso.com'],
-          },
-        }),
-      });
-    },
-  },
-];
+const EXTRA_APPS: Array<{ name: string; build(app: App): void }> = [];
 
 /** Fixed so that every run checks the same property apps. */
 export const PROPERTY_SEED = 20261125;
