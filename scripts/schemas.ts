@@ -4,7 +4,7 @@
  * refreshed from upstream.
  *
  *   tsx scripts/schemas.ts --check              verify schemas/ against SOURCES.tsv (offline; run by npm test)
- *   tsx scripts/schemas.ts --from DIR           copy every listed file from DIR (e.g. ../shared/schemas or
+ *   tsx scripts/schemas.ts --from DIR           copy every listed file from DIR (e.g. a shared copy, or
  *                                               an ASO release's CRDs) and verify the blob hashes
  *   tsx scripts/schemas.ts --fetch              download every fetchable file from raw.githubusercontent.com
  *                                               at the listed commit and verify the blob hashes (network)
