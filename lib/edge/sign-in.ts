@@ -87,6 +87,12 @@ export interface BoundSignIn {
  *
  * @see https://oauth2-proxy.github.io/oauth2-proxy/configuration/providers/ms_entra_id
  */
+/** `app.kubernetes.io/version` from an image tag, when it is a label value. */
+function imageVersionLabel(image: string): Record<string, string> {
+  const tag = /:([^:/@]+)$/.exec(image)?.[1];
+  return tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? { 'app.kubernetes.io/version': tag } : {};
+}
+
 export function bindSignIn(
   options: BrowserSignInOptions,
   ctx: EdgeBindContext,
@@ -134,7 +140,11 @@ export function bindSignIn(
   const deployment = new kplus.Deployment(ctx.scope, 'SignIn', {
     metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
     serviceAccount,
-    podMetadata: { labels: { [USE_LABEL]: 'true' }, annotations: { [PROXY_CONFIG_ANNOTATION]: HOLD_UNTIL_PROXY_STARTS } },
+    podMetadata: {
+      // Istio names workloads in metrics by app/version labels
+      labels: { [USE_LABEL]: 'true', 'app.kubernetes.io/name': 'oauth2-proxy', ...imageVersionLabel(options.image ?? DEFAULT_OAUTH2_PROXY_IMAGE) },
+      annotations: { [PROXY_CONFIG_ANNOTATION]: HOLD_UNTIL_PROXY_STARTS },
+    },
     replicas: 2,
     containers: [{
       name: 'oauth2-proxy',
