@@ -13,17 +13,7 @@ var paths = common.DefaultPaths(".")
 
 // TestApps: every object of every dumped app, suppressions applied.
 func TestApps(t *testing.T) {
-	apps, err := common.LoadApps(paths.Apps)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(apps) == 0 {
-		t.Fatalf("no app in %s: run test/upstream/dump-apps.ts first (npm run test:upstream does)", paths.Apps)
-	}
-	sups, err := common.LoadSuppressions(paths.Suppressions)
-	if err != nil {
-		t.Fatal(err)
-	}
+	apps, sups := common.RequireAppsAndSuppressions(t, paths)
 	r, executed, err := istiocheck.Run(apps)
 	if err != nil {
 		t.Fatal(err)

@@ -82,3 +82,21 @@ func RequireClean(t *testing.T, r *Result, sups []*Suppression, apps int) {
 		t.Errorf("suppression #%d (%s %s %q) matched nothing: remove it from suppressions.yaml", s.Index, s.Tool, s.Code, s.Object)
 	}
 }
+
+// RequireAppsAndSuppressions loads every dumped app and the reviewed
+// suppressions, failing the test when either is missing or malformed.
+func RequireAppsAndSuppressions(t *testing.T, p Paths) ([]*App, []*Suppression) {
+	t.Helper()
+	apps, err := LoadApps(p.Apps)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) == 0 {
+		t.Fatalf("no app in %s: run test/upstream/dump-apps.ts first (npm run test:upstream does)", p.Apps)
+	}
+	sups, err := LoadSuppressions(p.Suppressions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return apps, sups
+}
