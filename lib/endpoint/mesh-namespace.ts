@@ -144,14 +144,20 @@ function registerNamespace(ns: IMeshNamespace): ReturnType<typeof problem>[] {
 }
 
 const namespaceIndex = new WeakMap<IConstruct, Map<string, ApiObject[]>>();
+const clearsIndex = new WeakSet<IConstruct>();
 
 /**
  * The Namespace ApiObjects of the app named `name` (the user's own, or a
- * MeshNamespace's). The app is walked once per synchronous synthesis: the
- * index is dropped on the next tick, so later declarations count.
+ * MeshNamespace's). The app is walked once per validation: a validation on
+ * the app's root, which runs before every other (pre-order), drops the index,
+ * so declarations added between two syntheses count.
  */
 export function namespaceObjects(scope: IConstruct, name: string): ApiObject[] {
   const root = scope.node.root;
+  if (!clearsIndex.has(root)) {
+    clearsIndex.add(root);
+    root.node.addValidation({ validate: () => { namespaceIndex.delete(root); return []; } });
+  }
   let index = namespaceIndex.get(root);
   if (!index) {
     index = new Map();
@@ -161,7 +167,6 @@ export function namespaceObjects(scope: IConstruct, name: string): ApiObject[] {
       }
     }
     namespaceIndex.set(root, index);
-    process.nextTick(() => namespaceIndex.delete(root));
   }
   return index.get(name) ?? [];
 }

@@ -227,3 +227,16 @@ describe('Jobs and CronJobs', () => {
     expect(() => app.synthYaml()).toThrow(/\[c\/B\] applyTo\(c\/Job\) must be a workload whose pods are in the mesh \(c\/Job sets sidecar\.istio\.io\/inject: "false"/);
   });
 });
+
+describe('the Namespace index', () => {
+  test('a Namespace object added between two syntheses of one app counts on the second', () => {
+    const app = Testing.app();
+    const chart = new Chart(app, 'c', { namespace: 'ml' });
+    new SecureMlEndpoint(chart, 'E', props());
+    app.synthYaml();
+    expect(Diagnostics.of(app).warnings.map((w) => w.field)).toEqual(['namespace "ml"']);
+    new kplus.Namespace(chart, 'Ns', { metadata: { name: 'ml', labels: { 'istio-injection': 'disabled' } } });
+    // same tick, no await: the index is rebuilt by the next validation, not by time
+    expect(() => app.synthYaml()).toThrow(/namespace "ml" must be enrolled in the mesh/);
+  });
+});
