@@ -162,7 +162,7 @@ export class Caller {
     return new Caller(CallerKind.WORKLOAD, `${principal}${principalId ? `|${principalId}` : ''}`, problems, () => ({
       principals: [principal],
       when: principalId ? [claim('oid', principalId)] : [],
-    }));
+    }), typeof principal === 'string' ? /^[^/]+\/ns\/([^/]+)\/sa\/[^/]+$/.exec(principal)?.[1] : undefined);
   }
 
   private constructor(
@@ -172,6 +172,8 @@ export class Caller {
     public readonly id: string,
     private readonly declarationProblems: Problem[],
     private readonly condition: ConditionFn,
+    /** For a workload caller, the namespace of its mesh principal (where its connections come from). */
+    public readonly meshNamespace?: string,
   ) {}
 
   /** A key unique per distinct caller: `<kind>:<id>`. */

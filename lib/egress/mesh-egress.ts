@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import { Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
-import { CallerKind } from '../callers/caller';
 import { SecureMlEndpoint } from '../endpoint/secure-ml-endpoint';
 import { Problem, ProblemCollector, problem } from '../errors';
 import {
@@ -70,11 +69,6 @@ function egressChart(scope: Construct, namespace: string): Chart {
   return new Chart(root, id, { namespace });
 }
 
-/** `<namespace>` of a mesh principal `<trustDomain>/ns/<namespace>/sa/<sa>`. */
-function principalNamespace(principal: string): string | undefined {
-  return /^[^/]+\/ns\/([^/]+)\/sa\/[^/|]+/.exec(principal)?.[1];
-}
-
 /**
  * In-mesh hosts that workloads of `namespace` were granted: every
  * SecureMlEndpoint of the app with a `Caller.workload` (from `grantInvoke`
@@ -85,7 +79,7 @@ function grantedMeshHosts(root: IConstruct, namespace: string): string[] {
   const out = new Set<string>();
   for (const c of root.node.findAll()) {
     if (!(c instanceof SecureMlEndpoint) || c.namespace === namespace) continue;
-    const granted = c.callerList.some((caller) => caller.kind === CallerKind.WORKLOAD && principalNamespace(caller.id) === namespace);
+    const granted = c.callerList.some((caller) => caller.meshNamespace === namespace);
     if (granted) out.add(`${c.namespace}/${c.host}`);
   }
   return sortStrings(out);

@@ -73,11 +73,6 @@ export function networkSourceProblems(field: string, sources: readonly NetworkSo
   return out;
 }
 
-/** The namespace of a mesh principal `<trustDomain>/ns/<namespace>/sa/<sa>`. */
-export function principalNamespace(principal: string): string | undefined {
-  return /\/ns\/([^/]+)\/sa\//.exec(principal)?.[1];
-}
-
 function sortedRecord(r: Record<string, string>): Record<string, string> {
   return Object.fromEntries(sortStrings(Object.keys(r)).map((k) => [k, r[k]]));
 }

@@ -21,7 +21,7 @@ import { AUDIT_LOG_PROVIDER } from '../mesh/audit-log';
 import { k8s } from 'cdk8s-plus-28';
 import { MeshNamespace, namespaceObjects } from './mesh-namespace';
 import { ModelPodsFence } from './azureml-model-pods';
-import { NetworkSource, networkPolicySpec, networkSourceProblems, principalNamespace } from './network-policy';
+import { NetworkSource, networkPolicySpec, networkSourceProblems } from './network-policy';
 import {
   ClaimToHeader,
   tokenHeaderProblems,
@@ -504,11 +504,7 @@ export class SecureMlEndpoint extends Construct {
     // azureml-fe pods coordinate with each other, and Microsoft requires the extension's components
     // in its namespace to reach each other: the whole namespace
     if (this.backend.azureMlRouter) out.push({ namespace: this.namespace });
-    for (const caller of this.callerList) {
-      if (caller.kind !== CallerKind.WORKLOAD) continue;
-      const ns = principalNamespace(caller.id.split('|')[0]);
-      if (ns) out.push({ namespace: ns });
-    }
+    for (const caller of this.callerList) if (caller.meshNamespace) out.push({ namespace: caller.meshNamespace });
     return out;
   }
 

@@ -73,4 +73,8 @@ describe('Caller', () => {
     expect(problems).toHaveLength(1);
     expect(problems[0].message).toMatch(message);
   });
+  test('a workload caller knows the namespace of its mesh principal; token callers have none', () => {
+    expect(Caller.workload({ meshPrincipal: 'cluster.local/ns/batch/sa/scorer' }).meshNamespace).toBe('batch');
+    expect(Caller.appRole('Score').meshNamespace).toBeUndefined();
+  });
 });
