@@ -29,6 +29,7 @@ export interface PlanIdentity {
   readonly ref: string;
   /** True when the deployment tool must create it. */
   readonly create: boolean;
+  /** For identities to create, and existing ones declared by name and resource group. */
   readonly name?: string;
   readonly resourceGroup?: string;
   readonly subscriptionId?: string;
@@ -37,6 +38,12 @@ export interface PlanIdentity {
   /** Known for existing identities (or resolved ones). */
   readonly clientId?: string;
   readonly principalId?: string;
+  /**
+   * `false` when the identity's federated credentials are managed elsewhere
+   * (`ManagedIdentity.existing({ createFederatedCredentials: false })`): still
+   * listed under `federatedCredentials`, never created by the Pulumi component.
+   */
+  readonly createFederatedCredentials?: false;
 }
 
 /** A federated identity credential in the plan. */
@@ -347,7 +354,7 @@ export class AzurePlan extends Construct {
         ...base,
         principalType: PrincipalType.SERVICE_PRINCIPAL,
         ...(ids ? { principalId: ids.principalId } : {}),
-        ...(r.principal.identity.isNew ? { principalRef: r.principal.identity.ref } : {}),
+        ...(r.principal.identity.idsResolvedAtDeploy ? { principalRef: r.principal.identity.ref } : {}),
       };
     }
     return { ...base, principalType: r.principal.principalType, principalId: r.principal.principalId.toLowerCase() };
@@ -364,7 +371,7 @@ export class AzurePlan extends Construct {
         ...base,
         principalType: PrincipalType.SERVICE_PRINCIPAL,
         ...(ids ? { principalId: ids.principalId } : {}),
-        ...(identity.isNew ? { principalRef: identity.ref } : {}),
+        ...(identity.idsResolvedAtDeploy ? { principalRef: identity.ref } : {}),
         ...scope,
       };
     }
@@ -409,13 +416,18 @@ function principalKey(principal: PlanPrincipal): string {
 }
 
 function planIdentity(identity: ManagedIdentity, source: Construct): PlanIdentity {
-  const ids = identity.ids(source);
+  const ids = identity.ids(source) ?? identity.declaredIds;
   const t = identity.toCreate;
+  // an existing identity declared by name and resource group (not by resourceId) lists them
+  const located = !t && identity.resourceId === undefined ? identity.resource : undefined;
   return {
     ref: identity.ref,
     create: identity.isNew,
     ...(t ? { name: t.name, resourceGroup: t.resourceGroup, subscriptionId: t.subscriptionId.toLowerCase(), location: t.location } : {}),
+    ...(located ? { name: located.name, resourceGroup: located.resourceGroup } : {}),
     ...(identity.resourceId ? { resourceId: identity.resourceId } : {}),
-    ...(ids ? { clientId: ids.clientId, principalId: ids.principalId } : {}),
+    ...(ids.clientId !== undefined ? { clientId: ids.clientId } : {}),
+    ...(ids.principalId !== undefined ? { principalId: ids.principalId } : {}),
+    ...(identity.createsFederatedCredentials ? {} : { createFederatedCredentials: false as const }),
   };
 }

@@ -230,7 +230,7 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
     } else {
       out.push(...props.identity.problems());
     }
-    if (this.ids && props.identity instanceof ManagedIdentity && props.identity.isNew) {
+    if (this.ids && props.identity instanceof ManagedIdentity && props.identity.idsResolvedAtDeploy) {
       // ids handed in by a deployment tool through the app context
       if (!isGuid(this.ids.clientId)) out.push(problem(`identity (resolved ${props.identity.ref}).clientId`, 'a GUID', this.ids.clientId));
       if (!isGuid(this.ids.principalId)) out.push(problem(`identity (resolved ${props.identity.ref}).principalId`, 'a GUID', this.ids.principalId));

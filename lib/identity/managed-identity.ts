@@ -1,12 +1,15 @@
 import { Construct } from 'constructs';
-import { AzureScope } from '../azure/scope';
+import { AzureScope, ScopeKind } from '../azure/scope';
 import { Problem, problem } from '../errors';
 import { isGuid } from '../util/names';
 
 /**
  * Context key under which a deployment tool (the Pulumi component) passes the
- * ids of identities it created, before the app is built:
- * `app.node.setContext(RESOLVED_IDENTITIES_CONTEXT, { [identity.ref]: { clientId, principalId } })`.
+ * ids of identities whose ids are known only at deploy time (created ones,
+ * and existing ones declared without `clientId` and `principalId`), before
+ * the app is built: either a map
+ * `app.node.setContext(RESOLVED_IDENTITIES_CONTEXT, { [identity.ref]: { clientId, principalId } })`,
+ * or a function `(ref) => ({ clientId, principalId }) | undefined`.
  */
 export const RESOLVED_IDENTITIES_CONTEXT = 'cdk8s-azureml-mesh:resolved-identities';
 
@@ -18,14 +21,79 @@ export interface IdentityIds {
   readonly principalId: string;
 }
 
-/** An identity that exists. */
-export interface ExistingIdentityProps extends IdentityIds {
+/** What a deployment tool may put under {@link RESOLVED_IDENTITIES_CONTEXT}. */
+export type ResolvedIdentities = Record<string, IdentityIds> | ((ref: string) => IdentityIds | undefined);
+
+/**
+ * An identity that exists. Give its ids (`clientId` and `principalId`), what
+ * identifies the Azure resource (`resourceId`, or `name` and
+ * `resourceGroup`), or both:
+ *
+ * - the ids go into the manifests (ServiceAccount annotation, `oid`
+ *   conditions) and role assignments; when they are left out, the Pulumi
+ *   component looks them up from the resource at deploy time;
+ * - the resource is where the Pulumi component creates the identity's
+ *   federated credentials; with the ids alone it cannot create them and
+ *   fails, unless `createFederatedCredentials` is `false`.
+ */
+export interface ExistingIdentityProps {
   /**
-   * The identity's ARM id, recorded in the plan for reference.
+   * The Application (client) ID, a GUID.
    *
-   * @default - not recorded
+   * @default - looked up at deploy time from `resourceId` or `name` and `resourceGroup`
+   */
+  readonly clientId?: string;
+
+  /**
+   * The Object (principal) ID, a GUID.
+   *
+   * @default - looked up at deploy time from `resourceId` or `name` and `resourceGroup`
+   */
+  readonly principalId?: string;
+
+  /**
+   * The identity's ARM id,
+   * `/subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>`
+   * (`az identity show -n <name> -g <rg> --query id -o tsv`). Recorded in the
+   * plan; the Pulumi component creates the federated credentials on it.
+   *
+   * @default - `name` and `resourceGroup`, when given
    */
   readonly resourceId?: string;
+
+  /**
+   * The identity's name (with `resourceGroup`; instead of `resourceId`).
+   *
+   * @default - `resourceId`, when given
+   */
+  readonly name?: string;
+
+  /**
+   * The identity's resource group (with `name`).
+   *
+   * @default - `resourceId`, when given
+   */
+  readonly resourceGroup?: string;
+
+  /**
+   * The identity's subscription (with `name` and `resourceGroup`).
+   *
+   * @default - the subscription of the azure-native provider the Pulumi component runs with
+   */
+  readonly subscriptionId?: string;
+
+  /**
+   * Whether the deployment tool (the Pulumi component) creates the
+   * identity's federated credentials. `false` says they are managed
+   * elsewhere (e.g. by the team that owns the identity): the plan still
+   * lists them, marked `createFederatedCredentials: false`, and the
+   * component creates none for this identity. Without `false`, an identity
+   * the component cannot locate (ids only) is an error, never a skipped
+   * credential.
+   *
+   * @default true
+   */
+  readonly createFederatedCredentials?: boolean;
 }
 
 /** A user-assigned managed identity that the deployment tool creates. */
@@ -40,13 +108,30 @@ export interface NewIdentityProps {
   readonly location: string;
 }
 
+/** Where a user-assigned identity is in Azure. */
+export interface IdentityResource {
+  /** Its name. */
+  readonly name: string;
+  /** Its resource group. */
+  readonly resourceGroup: string;
+  /**
+   * Its subscription (lower-case).
+   *
+   * @default - not declared: the deployment tool's subscription
+   */
+  readonly subscriptionId?: string;
+}
+
 /**
- * An Azure managed identity for workload identity: one that exists (client
- * and principal ids known), or a user-assigned identity to be created by the
- * Pulumi component, whose ids become known at deploy time.
+ * An Azure managed identity for workload identity: one that exists, or a
+ * user-assigned identity to be created by the Pulumi component, whose ids
+ * become known at deploy time.
  */
 export class ManagedIdentity {
-  /** An identity that exists, by its client id and principal (object) id. */
+  /**
+   * An identity that exists: by its client id and principal (object) id,
+   * by its resource (`resourceId`, or `name` and `resourceGroup`), or both.
+   */
   public static existing(props: ExistingIdentityProps): ManagedIdentity {
     return new ManagedIdentity(props, undefined);
   }
@@ -68,53 +153,178 @@ export class ManagedIdentity {
   }
 
   /**
+   * True when the identity's ids are known only at deploy time: it is
+   * created then, or it exists and was declared without `clientId` and
+   * `principalId` (the deployment tool looks them up).
+   */
+  public get idsResolvedAtDeploy(): boolean {
+    const e = this.existingProps;
+    return e === undefined || e.clientId === undefined || e.principalId === undefined;
+  }
+
+  /**
+   * False when the declaration says the identity's federated credentials
+   * are managed elsewhere (`createFederatedCredentials: false`).
+   */
+  public get createsFederatedCredentials(): boolean {
+    return this.existingProps?.createFederatedCredentials !== false;
+  }
+
+  /**
    * The stable reference of the identity in the plan: the ARM id of an
-   * identity to be created (lower-case), or `principal:<principalId>` for an
-   * existing one. Role-assignment names derive from it, so it never changes.
+   * identity to be created (lower-case); for an existing one,
+   * `principal:<principalId>` when the principal id is given, else its ARM id
+   * (lower-case), else `identity:<resourceGroup>/<name>` (lower-case) when no
+   * subscription is declared. Role-assignment names derive from it, so it
+   * does not change when ids are resolved.
    */
   public get ref(): string {
     if (this.toCreate) return this.resourceId!.toLowerCase();
-    return `principal:${(this.existingProps!.principalId ?? '').toLowerCase()}`;
+    const e = this.existingProps!;
+    if (e.principalId !== undefined || (e.resourceId === undefined && e.name === undefined)) {
+      return `principal:${(e.principalId ?? '').toLowerCase()}`;
+    }
+    const id = this.resourceId;
+    if (id !== undefined) return id.toLowerCase();
+    return `identity:${e.resourceGroup ?? ''}/${e.name ?? ''}`.toLowerCase();
   }
 
-  /** The ARM id of the identity, when known. */
+  /**
+   * The ARM id of the identity, when known: built for identities to create
+   * and for existing ones declared by name, resource group and subscription;
+   * as given otherwise.
+   */
   public get resourceId(): string | undefined {
     const t = this.toCreate;
-    if (!t) return this.existingProps!.resourceId;
-    return AzureScope.userAssignedIdentity({ subscriptionId: t.subscriptionId, resourceGroup: t.resourceGroup, name: t.name }).id;
+    if (t) return AzureScope.userAssignedIdentity({ subscriptionId: t.subscriptionId, resourceGroup: t.resourceGroup, name: t.name }).id;
+    const e = this.existingProps!;
+    if (e.resourceId !== undefined) return e.resourceId;
+    if (e.name !== undefined && e.resourceGroup !== undefined && e.subscriptionId !== undefined) {
+      return AzureScope.userAssignedIdentity({ subscriptionId: e.subscriptionId, resourceGroup: e.resourceGroup, name: e.name }).id;
+    }
+    return undefined;
+  }
+
+  /**
+   * Where the identity is in Azure (where its federated credentials go),
+   * when the declaration says: always for identities to create; for existing
+   * ones, from `resourceId` or `name` and `resourceGroup`.
+   */
+  public get resource(): IdentityResource | undefined {
+    const t = this.toCreate;
+    if (t) return { name: t.name, resourceGroup: t.resourceGroup, subscriptionId: t.subscriptionId.toLowerCase() };
+    const e = this.existingProps!;
+    if (e.resourceId !== undefined) {
+      const scope = AzureScope.parse(e.resourceId);
+      if (scope.kind !== ScopeKind.USER_ASSIGNED_IDENTITY || scope.problems().length) return undefined;
+      const match = /\/resourceGroups\/([^/]+)\//i.exec(e.resourceId);
+      return { name: scope.name, resourceGroup: match![1], subscriptionId: scope.subscriptionId };
+    }
+    if (e.name !== undefined && e.resourceGroup !== undefined) {
+      return { name: e.name, resourceGroup: e.resourceGroup, ...(e.subscriptionId !== undefined ? { subscriptionId: e.subscriptionId.toLowerCase() } : {}) };
+    }
+    return undefined;
+  }
+
+  /**
+   * The ids declared for an existing identity (lower-cased), as far as they
+   * were given; empty for identities to create.
+   */
+  public get declaredIds(): Partial<IdentityIds> {
+    const e = this.existingProps;
+    return {
+      ...(e?.clientId !== undefined ? { clientId: String(e.clientId).toLowerCase() } : {}),
+      ...(e?.principalId !== undefined ? { principalId: String(e.principalId).toLowerCase() } : {}),
+    };
   }
 
   /**
    * The ids known when `scope` is built: given for existing identities;
-   * for new ones, the ids a deployment tool put in the app's context
+   * else the ids a deployment tool put in the app's context
    * ({@link RESOLVED_IDENTITIES_CONTEXT}), else undefined.
    */
   public ids(scope: Construct): IdentityIds | undefined {
-    if (this.existingProps) {
-      return { clientId: this.existingProps.clientId.toLowerCase(), principalId: this.existingProps.principalId.toLowerCase() };
+    if (!this.idsResolvedAtDeploy) {
+      const e = this.existingProps!;
+      return { clientId: e.clientId!.toLowerCase(), principalId: e.principalId!.toLowerCase() };
     }
-    const resolved = scope.node.tryGetContext(RESOLVED_IDENTITIES_CONTEXT) as Record<string, IdentityIds> | undefined;
-    // ARM ids compare case-insensitively: accept the id as Azure returns it
-    const key = Object.keys(resolved ?? {}).find((k) => k.toLowerCase() === this.ref);
-    const ids = key === undefined ? undefined : resolved![key];
-    return ids && { clientId: ids.clientId.toLowerCase(), principalId: ids.principalId.toLowerCase() };
+    const resolved = scope.node.tryGetContext(RESOLVED_IDENTITIES_CONTEXT) as ResolvedIdentities | undefined;
+    let ids: IdentityIds | undefined;
+    if (typeof resolved === 'function') {
+      ids = resolved(this.ref);
+    } else {
+      // ARM ids compare case-insensitively: accept the id as Azure returns it
+      const key = Object.keys(resolved ?? {}).find((k) => k.toLowerCase() === this.ref);
+      ids = key === undefined ? undefined : resolved![key];
+    }
+    // ids the declaration gives win over resolved ones (an existing identity declared with one of them)
+    const declared = this.declaredIds;
+    return ids && { clientId: declared.clientId ?? String(ids.clientId).toLowerCase(), principalId: declared.principalId ?? String(ids.principalId).toLowerCase() };
   }
 
   /** Problems with the declaration (empty when valid). */
   public problems(field = 'identity'): Problem[] {
-    const out: Problem[] = [];
-    if (this.existingProps) {
-      const e = this.existingProps;
-      if (!isGuid(e.clientId)) out.push(problem(`${field}.clientId`, 'a GUID', e.clientId, 'use the Client ID on the managed identity\'s Overview page'));
-      if (!isGuid(e.principalId)) out.push(problem(`${field}.principalId`, 'a GUID', e.principalId, 'use the Object (principal) ID on the managed identity\'s Overview page'));
-      if (e.resourceId !== undefined) out.push(...AzureScope.parse(e.resourceId).problems(`${field}.resourceId`));
-    } else {
-      const t = this.toCreate!;
-      out.push(...AzureScope.userAssignedIdentity({ subscriptionId: t.subscriptionId, resourceGroup: t.resourceGroup, name: t.name }).problems(field));
-      if (typeof t.location !== 'string' || !/^[a-z0-9]+$/.test(t.location)) {
-        out.push(problem(`${field}.location`, 'an Azure region name in lower case without spaces', t.location, 'e.g. "westeurope"'));
-      }
-    }
-    return out;
+    return this.existingProps ? existingProblems(this.existingProps, field) : newProblems(this.toCreate!, field);
   }
+}
+
+function existingProblems(e: ExistingIdentityProps, field: string): Problem[] {
+  const out: Problem[] = [];
+  if (e.clientId !== undefined && !isGuid(e.clientId)) {
+    out.push(problem(`${field}.clientId`, 'a GUID', e.clientId, 'use the Client ID on the managed identity\'s Overview page'));
+  }
+  if (e.principalId !== undefined && !isGuid(e.principalId)) {
+    out.push(problem(`${field}.principalId`, 'a GUID', e.principalId, 'use the Object (principal) ID on the managed identity\'s Overview page'));
+  }
+  const byName = e.name !== undefined || e.resourceGroup !== undefined || e.subscriptionId !== undefined;
+  if (e.resourceId !== undefined) {
+    const scope = AzureScope.parse(e.resourceId);
+    const problems = scope.problems(`${field}.resourceId`);
+    out.push(...problems);
+    if (!problems.length && scope.kind !== ScopeKind.USER_ASSIGNED_IDENTITY) {
+      out.push(problem(`${field}.resourceId`, 'the ARM id of a user-assigned identity (.../providers/Microsoft.ManagedIdentity/userAssignedIdentities/<name>)', e.resourceId,
+        'use `az identity show -n <name> -g <rg> --query id -o tsv`'));
+    }
+    if (byName) {
+      out.push(problem(field, 'identified by resourceId or by name and resourceGroup, not both', { resourceId: e.resourceId, name: e.name, resourceGroup: e.resourceGroup, subscriptionId: e.subscriptionId },
+        'the ARM id already names the subscription, resource group and identity'));
+    }
+  } else if (byName) {
+    if (e.name === undefined || e.resourceGroup === undefined) {
+      out.push(problem(field, 'identified by name and resourceGroup together', { name: e.name, resourceGroup: e.resourceGroup },
+        'give both, or resourceId'));
+    }
+    // the segment rules of an ARM id; a placeholder subscription when none is declared
+    const scope = AzureScope.userAssignedIdentity({
+      subscriptionId: e.subscriptionId ?? '00000000-0000-0000-0000-000000000000',
+      resourceGroup: e.resourceGroup ?? 'unset',
+      name: e.name ?? 'unset',
+    });
+    for (const p of scope.problems(field)) {
+      const segment = / (name|resource group|subscription) segment /.exec(p.field)?.[1];
+      const prop = segment === 'name' ? 'name' : segment === 'resource group' ? 'resourceGroup' : 'subscriptionId';
+      const value = prop === 'name' ? e.name : prop === 'resourceGroup' ? e.resourceGroup : e.subscriptionId;
+      const rule = p.message.replace(/^.* segment must be /, '').replace(/, got .*$/, '');
+      out.push(problem(`${field}.${prop}`, rule, value));
+    }
+  }
+  const located = e.resourceId !== undefined || (e.name !== undefined && e.resourceGroup !== undefined);
+  if (!located && (e.clientId === undefined || e.principalId === undefined)) {
+    out.push(problem(field, 'identified by clientId and principalId, by resourceId, or by name and resourceGroup',
+      { clientId: e.clientId, principalId: e.principalId },
+      'without the resource the ids cannot be looked up: pass resourceId (`az identity show -n <name> -g <rg> --query id -o tsv`) or name and resourceGroup'));
+  }
+  if (e.createFederatedCredentials !== undefined && typeof e.createFederatedCredentials !== 'boolean') {
+    out.push(problem(`${field}.createFederatedCredentials`, 'a boolean', e.createFederatedCredentials));
+  }
+  return out;
+}
+
+function newProblems(t: NewIdentityProps, field: string): Problem[] {
+  const out: Problem[] = [];
+  out.push(...AzureScope.userAssignedIdentity({ subscriptionId: t.subscriptionId, resourceGroup: t.resourceGroup, name: t.name }).problems(field));
+  if (typeof t.location !== 'string' || !/^[a-z0-9]+$/.test(t.location)) {
+    out.push(problem(`${field}.location`, 'an Azure region name in lower case without spaces', t.location, 'e.g. "westeurope"'));
+  }
+  return out;
 }
