@@ -300,11 +300,15 @@ function existingProblems(e: ExistingIdentityProps, field: string): Problem[] {
       resourceGroup: e.resourceGroup ?? 'unset',
       name: e.name ?? 'unset',
     });
+    // reported against the props the user wrote, not the ARM id segments
+    const props: Record<string, [string, unknown]> = {
+      [`${field} name segment`]: ['name', e.name],
+      [`${field} resource group segment`]: ['resourceGroup', e.resourceGroup],
+      [`${field} subscription segment`]: ['subscriptionId', e.subscriptionId],
+    };
     for (const p of scope.problems(field)) {
-      const segment = / (name|resource group|subscription) segment /.exec(p.field)?.[1];
-      const prop = segment === 'name' ? 'name' : segment === 'resource group' ? 'resourceGroup' : 'subscriptionId';
-      const value = prop === 'name' ? e.name : prop === 'resourceGroup' ? e.resourceGroup : e.subscriptionId;
-      const rule = p.message.replace(/^.* segment must be /, '').replace(/, got .*$/, '');
+      const [prop, value] = props[p.field] ?? [p.field.slice(field.length + 1), undefined];
+      const rule = p.message.slice(`${p.field} must be `.length, p.message.lastIndexOf(', got '));
       out.push(problem(`${field}.${prop}`, rule, value));
     }
   }

@@ -134,6 +134,13 @@ export const APP_CATALOGUE: Array<[name: string, build: (app: App) => void, mess
     /identity\.principalId must be a GUID, got ""; use the Object \(principal\) ID/],
   ['existing identity resource id malformed', (app) => bind(app, { identity: ManagedIdentity.existing({ ...IDS, resourceId: '/subscriptions/x/resourceGroups/rg' }) }),
     /identity\.resourceId subscription segment must be a GUID, got "x"/],
+  ['existing identity with neither ids nor resource', (app) => bind(app, { identity: ManagedIdentity.existing({ clientId: IDS.clientId }) }),
+    /\[batch\/Id\] identity must be identified by clientId and principalId, by resourceId, or by name and resourceGroup, got \{"clientId":"5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"\}; without the resource the ids cannot be looked up/],
+  ['existing identity resource id of another resource', (app) => bind(app, {
+    identity: ManagedIdentity.existing({ ...IDS, resourceId: `/subscriptions/${SUB}/resourceGroups/ml-prod/providers/Microsoft.KeyVault/vaults/kv-jobs` }),
+  }), /\[batch\/Id\] identity\.resourceId must be the ARM id of a user-assigned identity/],
+  ['existing identity by name without resource group', (app) => bind(app, { identity: ManagedIdentity.existing({ ...IDS, name: 'scorer-identity' }) }),
+    /\[batch\/Id\] identity must be identified by name and resourceGroup together, got \{"name":"scorer-identity"\}; give both, or resourceId/],
   ['http OIDC issuer', (app) => bind(app, { oidcIssuerUrl: OIDC.replace('https:', 'http:') }),
     /oidcIssuerUrl must be an https URL, got "http:\/\/westeurope.*tokens are only exchanged for https issuers; use `az aks show/],
   ['OIDC issuer not a URL', (app) => bind(app, { oidcIssuerUrl: 'westeurope.oic.prod-aks.azure.com' }), /oidcIssuerUrl must be an https URL, got "westeurope\.oic/],
