@@ -1,7 +1,10 @@
 /**
- * A Pulumi program: creates the batch scorer's managed identity, its
- * federated credential, the invoker role and the role assignments, then
- * applies the fraud-scoring manifests with the identity's real client id.
+ * A Pulumi program: creates the feature service's managed identity, looks up
+ * the reporting job's existing one, creates both identities' federated
+ * credentials, the invoker role and the role assignments, then applies the
+ * fraud-scoring manifests, one Kubernetes resource per object, with the
+ * identities' real ids. `pulumi preview` lists every one of them before the
+ * new identity exists.
  *
  *   cd examples/pulumi && pulumi stack init dev && pulumi up
  */
@@ -15,16 +18,26 @@ import { FraudScoringChart, OIDC_ISSUER_URL, SUBSCRIPTION_ID } from '../fraud-sc
 const config = new pulumi.Config();
 const kubeconfig = config.get('kubeconfig');
 
-/** The declaration: the fraud endpoint and a feature service whose identity Pulumi creates. */
-function build(app: App): void {
+/**
+ * The declaration: the fraud endpoint; a feature service whose identity
+ * Pulumi creates; a reporting job whose identity exists (by name and
+ * resource group: the component looks its ids up).
+ */
+export function build(app: App): void {
   const fraud = new FraudScoringChart(app, 'fraud-scoring');
   const features = new Chart(app, 'features', { namespace: 'features' });
-  const binding = new MeshIdentityBinding(features, 'FeatureService', {
+  const featureService = new MeshIdentityBinding(features, 'FeatureService', {
     identity: ManagedIdentity.create({ name: 'feature-service', resourceGroup: 'ml-prod', subscriptionId: SUBSCRIPTION_ID, location: 'westeurope' }),
     oidcIssuerUrl: OIDC_ISSUER_URL,
     serviceAccountName: 'feature-service',
   });
-  fraud.endpoint.grantInvoke(binding);
+  fraud.endpoint.grantInvoke(featureService);
+  const reporting = new MeshIdentityBinding(features, 'Reporting', {
+    identity: ManagedIdentity.existing({ name: 'fraud-reporting', resourceGroup: 'ml-prod', subscriptionId: SUBSCRIPTION_ID }),
+    oidcIssuerUrl: OIDC_ISSUER_URL,
+    serviceAccountName: 'fraud-reporting',
+  });
+  fraud.endpoint.grantInvoke(reporting);
 }
 
 const mesh = new AzureMlMesh('fraud', {

@@ -32,6 +32,14 @@ export const existingIdentities: Record<string, { id: string; name: string; clie
     ...EXISTING,
     tenantId: TID,
   },
+  // examples/pulumi's reporting job
+  'ml-prod/fraud-reporting': {
+    id: `/subscriptions/${SUB}/resourceGroups/ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/fraud-reporting`,
+    name: 'fraud-reporting',
+    clientId: '7e7e7e7e-1111-4222-8333-444444444444',
+    principalId: '8f8f8f8f-1111-4222-8333-444444444444',
+    tenantId: TID,
+  },
 };
 /** Identities looked up, as `<resource group>/<name>` (the mocks push, tests reset). */
 export const lookups: string[] = [];
