@@ -107,8 +107,10 @@ export class AzureMlMesh extends pulumi.ComponentResource {
         this.identities[identity.ref] = { clientId: uai.clientId, principalId: uai.principalId };
         continue;
       }
+      // looked up for its ids, or to check the identity its credentials go to
       const target = identityTarget(identity);
-      const lookup = target && this.lookUp(identity, target);
+      const needed = identity.clientId === undefined || identity.principalId === undefined || identity.createFederatedCredentials !== false;
+      const lookup = target && needed ? this.lookUp(identity, target) : undefined;
       if (lookup) found.set(identity.ref, lookup);
       this.identities[identity.ref] = {
         clientId: identity.clientId !== undefined ? pulumi.output(identity.clientId) : lookup!.clientId,

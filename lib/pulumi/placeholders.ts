@@ -58,10 +58,16 @@ export class IdentityPlaceholders {
   }
 
   /**
-   * `value` without any property whose value is a placeholder (what the
-   * declaration says, before the ids are known).
+   * `value` as the declaration says before the ids are known: without any
+   * property whose value is a placeholder, and strings without the
+   * placeholders they carry (with the `|` that joins one, as in a workload
+   * caller's `<mesh principal>|<oid>`).
    */
   public strip<T>(value: T): T {
+    if (typeof value === 'string') {
+      const re = this.regex();
+      return (re === undefined ? value : value.replace(new RegExp(`\\|?(?:${re.source})`, 'g'), '')) as unknown as T;
+    }
     if (Array.isArray(value)) return value.map((v) => this.strip(v)) as unknown as T;
     if (value !== null && typeof value === 'object') {
       return Object.fromEntries(Object.entries(value)

@@ -16,6 +16,7 @@ const created = registered;
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { AzureMlMesh } = require('../../lib/pulumi') as typeof import('../../lib/pulumi');
 const { Provider } = require('@pulumi/kubernetes/provider') as typeof import('@pulumi/kubernetes/provider');
+const { IdentityPlaceholders } = require('../../lib/pulumi/placeholders') as typeof import('../../lib/pulumi/placeholders');
 /* eslint-enable @typescript-eslint/no-require-imports */
 type Mesh = InstanceType<typeof AzureMlMesh>;
 
@@ -91,6 +92,11 @@ describe('AzureMlMesh (Pulumi component)', () => {
     expect(createdRef.clientId).toBeUndefined();
     expect(createdRef.principalId).toBeUndefined();
     for (const ra of mesh.plan.roleAssignments.filter((r) => r.principalRef !== undefined)) expect(ra.principalId).toBeUndefined();
+    const placeholders = new IdentityPlaceholders().resolve(createdRef.ref);
+    expect(JSON.stringify(mesh.plan)).not.toContain(placeholders.principalId);
+    expect(JSON.stringify(mesh.plan)).not.toContain(placeholders.clientId);
+    // a mesh-only grant names the workload as cdk8s synth does before the oid is known
+    expect(mesh.plan.meshOnlyGrants.map((g) => g.caller)).toContain('workload:cluster.local/ns/batch/sa/features-0');
     // every GUID of the manifests is a known one: the fixture's ids, the tenant and audiences
     const manifests = await value(mesh.manifests);
     const known = new Set([TID, SUB, EXISTING.clientId, EXISTING.principalId, CREATED_IDS['feature-svc'].clientId, CREATED_IDS['feature-svc'].principalId,
@@ -164,18 +170,23 @@ describe('AzureMlMesh (Pulumi component)', () => {
     expect(ofType(FIC)).toEqual([]);
   });
 
-  test('createFederatedCredentials: false says the credentials are managed elsewhere: none created, the plan says so', async () => {
-    const mesh = new AzureMlMesh('elsewhere', {
-      build: (app) => {
-        new MeshIdentityBinding(new Chart(app, 'batch', { namespace: 'batch' }), 'Scorer', {
-          identity: ManagedIdentity.existing({ ...EXISTING, createFederatedCredentials: false }), oidcIssuerUrl: OIDC, serviceAccountName: 'scorer',
-        });
-      },
-    });
-    await settled(mesh);
-    expect(ofType(FIC)).toEqual([]);
-    expect(mesh.plan.identities).toEqual([expect.objectContaining({ ref: `principal:${EXISTING.principalId}`, createFederatedCredentials: false })]);
-    expect(mesh.plan.federatedCredentials.map((c) => c.subject)).toEqual(['system:serviceaccount:batch:scorer']);
+  test('createFederatedCredentials: false says the credentials are managed elsewhere: none created, the plan says so, no lookup', async () => {
+    for (const identity of [{ ...EXISTING }, { ...EXISTING, ...EXISTING_RESOURCE }]) {
+      created.length = 0;
+      const mesh = new AzureMlMesh(`elsewhere-${Object.keys(identity).length}`, {
+        build: (app) => {
+          new MeshIdentityBinding(new Chart(app, 'batch', { namespace: 'batch' }), 'Scorer', {
+            identity: ManagedIdentity.existing({ ...identity, createFederatedCredentials: false }), oidcIssuerUrl: OIDC, serviceAccountName: 'scorer',
+          });
+        },
+      });
+      await settled(mesh);
+      expect(ofType(FIC)).toEqual([]);
+      expect(mesh.plan.identities).toEqual([expect.objectContaining({ ref: `principal:${EXISTING.principalId}`, createFederatedCredentials: false })]);
+      expect(mesh.plan.federatedCredentials.map((c) => c.subject)).toEqual(['system:serviceaccount:batch:scorer']);
+    }
+    // the ids are given and no credential goes to the identity: nothing to look up
+    expect(lookups).toEqual([]);
   });
 
   test('with a Kubernetes provider, every object is one resource named from kind, namespace and name, with the resolved ids', async () => {
