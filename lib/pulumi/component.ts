@@ -65,7 +65,7 @@ export class AzureMlMesh extends pulumi.ComponentResource {
   /** The manifests with the resolved ids (multi-document YAML). */
   public readonly manifests: pulumi.Output<string>;
   /**
-   * The applied manifests, one resource per object in synthesis order,
+   * The applied manifests, one resource per object (Namespaces first, then in synthesis order),
    * named `<name>/<kind>/<namespace>/<object name>` (`<name>/<kind>/<object name>`
    * for cluster-scoped kinds); empty without a Kubernetes provider.
    */
@@ -125,7 +125,11 @@ export class AzureMlMesh extends pulumi.ComponentResource {
     this.roleAssignments = this.plan.roleAssignments.map((ra) => this.createAssignment(name, ra, roles));
 
     // one synthesis; placeholders become the identities' Outputs
-    const idOf = (t: { ref: string; field: 'clientId' | 'principalId' }) => this.identities[t.ref][t.field];
+    const idOf = (t: { ref: string; field: 'clientId' | 'principalId' }) => {
+      const ids = this.identities[t.ref];
+      if (!ids) throw new pulumi.ResourceError(`manifests: identity ${t.ref} must be in the Azure plan (bound by a MeshIdentityBinding or granted a role), got its ${t.field} used outside of it`, this);
+      return ids[t.field];
+    };
     this.manifests = pulumi.output(placeholders.substituteText(yaml, idOf));
     this.kubernetesResources = args.kubernetesProvider
       ? applyManifests(name, objects.map((o) => placeholders.substitute(o, idOf) as KubernetesObject), {
