@@ -9,6 +9,8 @@
  * kplus.CronJob` against the plus-28 class put serviceAccountName at
  * /spec/template/spec, which a CronJob does not have).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { App, Chart, Cron, Yaml } from 'cdk8s';
 import * as plus28 from 'cdk8s-plus-28';
 import * as plus33 from 'cdk8s-plus-33';
@@ -96,6 +98,14 @@ function everyUse(line: Line) {
 /** The objects the library builds (labelled as its own, and the binding's ServiceAccount), not the app's cdk8s-plus objects. */
 const libraryObjects = (ms: Manifest[]) => ms.filter((m) => Object.entries(MANAGED_BY_LABEL).every(([k, v]) => m.metadata.labels?.[k] === v)
   || (m.kind === 'ServiceAccount' && m.metadata.name === 'scorer'));
+
+test('the library loads no cdk8s-plus line (no import or require of one in lib/)', () => {
+  const lib = path.resolve(__dirname, '../../lib');
+  const files = (fs.readdirSync(lib, { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
+  expect(files.length).toBeGreaterThan(20);
+  const offenders = files.filter((f) => /(from\s+|require\(\s*|import\(\s*)['"]cdk8s-plus/.test(fs.readFileSync(path.join(lib, f), 'utf8')));
+  expect(offenders).toEqual([]);
+});
 
 // under npm run test:plus, `cdk8s-plus-34` is mapped to another line: this file names every line itself
 const describeLines = (process.env.CDK8S_PLUS_LINE ?? '34') === '34' ? describe : describe.skip;
