@@ -187,6 +187,20 @@ describeLines('the library with each cdk8s-plus line', () => {
     });
   });
 
+  test('a Pod gets the use label and serviceAccountName on itself, and opting it out of the mesh is an error', () => {
+    const { manifests } = synthApp((app) => {
+      const chart = new Chart(app, 'batch', { namespace: 'batch' });
+      binding(chart).applyTo(new plus34.Pod(chart, 'Once', { containers: [{ image: 'scorer:1' }] }));
+    });
+    const pod = one(manifests, 'Pod');
+    expect(pod.metadata.labels?.['azure.workload.identity/use']).toBe('true');
+    expect(pod.spec.serviceAccountName).toBe('scorer');
+    expect(() => synthApp((app) => {
+      const chart = new Chart(app, 'batch', { namespace: 'batch' });
+      binding(chart).applyTo(new plus34.Pod(chart, 'Once', { metadata: { labels: { 'sidecar.istio.io/inject': 'false' } }, containers: [{ image: 'scorer:1' }] }));
+    })).toThrow(/applyTo\(batch\/Once\) must be a workload whose pods are in the mesh/);
+  });
+
   test('what the library builds is the same bytes whichever line the app\'s own objects come from', () => {
     const [first, ...others] = LINES.map((line) => Yaml.stringify(...libraryObjects(synthApp(everyUse(line)).manifests)));
     expect(first).toMatch(/kind: Service\n/);
