@@ -5,7 +5,7 @@
  * the model, over STRICT mTLS, and only as `POST /score`.
  */
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import {
   AzureRole,

@@ -6,7 +6,7 @@
  * and a canary tester always hits the green deployment.
  */
 import { App, Chart, ChartProps, Cron } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import { AzureScope, EgressTlsMode, EntraTenant, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding, MeshNamespace } from '../lib';
 import { FRAUD_TENANT_ID, MESH, OIDC_ISSUER_URL, SUBSCRIPTION_ID } from './fraud-scoring';

@@ -13,7 +13,7 @@
  *   Vault by the Secrets Store CSI driver.
  */
 import { App, Chart, ChartProps } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Construct } from 'constructs';
 import {
   AKS_ISTIO_EXTERNAL_GATEWAY,

@@ -1,12 +1,17 @@
 /**
- * Regenerates the typed CRD classes in lib/imports/ from the official CRDs in
- * schemas/ (vendored, see schemas/SOURCES.tsv), keeping only the kinds and served versions this library
- * emits (smaller generated code, faster synth). Runs offline.
+ * Regenerates the typed classes in lib/imports/ from the official schemas in
+ * schemas/ (vendored, see schemas/SOURCES.tsv), keeping only the kinds and
+ * served versions this library emits (smaller generated code, faster synth):
+ * the CRDs through `cdk8s import <file>`, and the Kubernetes core kinds
+ * (lib/imports/k8s.ts) through the code of `cdk8s import k8s` fed with the
+ * vendored Kubernetes 1.36 OpenAPI instead of the download. Runs offline;
+ * the same schemas give the same bytes.
  *
  *   npm run import:crds
  */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
 
@@ -86,7 +91,97 @@ function dropSnippetFields(schema: any): void {
   for (const key of ['oneOf', 'anyOf', 'allOf']) (schema[key] ?? []).forEach(dropSnippetFields);
 }
 
-function main(): void {
+/**
+ * The Kubernetes core kinds the library builds itself (lib/imports/k8s.ts),
+ * by API group (`''` for the core group), kind and version. Everything they
+ * reference is generated with them; no other kind is.
+ */
+const K8S_KINDS: ReadonlyArray<{ group: string; kind: string; version: string }> = [
+  { group: '', kind: 'ConfigMap', version: 'v1' },
+  { group: '', kind: 'Namespace', version: 'v1' },
+  { group: '', kind: 'Service', version: 'v1' },
+  { group: '', kind: 'ServiceAccount', version: 'v1' },
+  { group: 'apps', kind: 'Deployment', version: 'v1' },
+  { group: 'networking.k8s.io', kind: 'Ingress', version: 'v1' },
+  { group: 'networking.k8s.io', kind: 'NetworkPolicy', version: 'v1' },
+  { group: 'policy', kind: 'PodDisruptionBudget', version: 'v1' },
+];
+
+/**
+ * The JSON schema `cdk8s import k8s@<version>` downloads
+ * (`cdk8s-team/cdk8s` `kubernetes-schemas/v<version>/_definitions.json`) is
+ * the Kubernetes OpenAPI's `definitions` passed through `openapi2jsonschema
+ * --kubernetes` (cdk8s' `tools/import-spec.sh`): IntOrString and Quantity
+ * become unions (`oneOf`), which the generator turns into the
+ * `IntOrString.fromNumber/fromString` and `Quantity` classes, and each kind's
+ * `kind` property gets an enum of its kind. The same steps here, on the
+ * vendored swagger.json.
+ */
+function kubernetesJsonSchema(swagger: { definitions: Record<string, any> }): { definitions: Record<string, any> } {
+  const definitions = JSON.parse(JSON.stringify(swagger.definitions)) as Record<string, any>;
+  definitions['io.k8s.apimachinery.pkg.util.intstr.IntOrString'] = { oneOf: [{ type: 'string' }, { type: 'integer' }] };
+  definitions['io.k8s.apimachinery.pkg.api.resource.Quantity'] = { oneOf: [{ type: 'string' }, { type: 'number' }] };
+  for (const def of Object.values(definitions)) {
+    for (const gvk of def['x-kubernetes-group-version-kind'] ?? []) {
+      const kind = def.properties?.kind;
+      if (kind && !(kind.enum ?? []).includes(gvk.kind)) kind.enum = [...(kind.enum ?? []), gvk.kind];
+    }
+  }
+  return { definitions };
+}
+
+/**
+ * Writes lib/imports/k8s.ts with cdk8s-cli's own generator
+ * (`ImportKubernetesApi`: `findApiObjectDefinitions`, json2jsii's
+ * `TypeGenerator`, `generateConstruct`), the steps of its
+ * `generateTypeScript` in the same order, from the local schema and only for
+ * {@link K8S_KINDS}. cdk8s-cli exports none of these, so they are loaded
+ * from its files.
+ */
+async function importKubernetes(): Promise<void> {
+  const cliDir = path.dirname(require.resolve('cdk8s-cli/package.json'));
+  const cli = (file: string) => require(path.join(cliDir, 'lib', 'import', file));
+  const { ImportKubernetesApi, findApiObjectDefinitions } = cli('k8s.js');
+  const { emitHeader, generateConstruct, getPropsTypeName, getTypeName } = cli('codegen.js');
+  const { parseApiTypeName, safeParseJsonSchema } = cli('k8s-util.js');
+  const { Language } = cli('base.js');
+  const { TypeGenerator } = createRequire(path.join(cliDir, 'package.json'))('json2jsii');
+
+  const swagger = JSON.parse(fs.readFileSync(path.join(schemas, 'kubernetes', 'swagger.json'), 'utf8'));
+  // parsed as cdk8s-cli parses the downloaded schema (its reviver sanitizes descriptions)
+  const schema = safeParseJsonSchema(JSON.stringify(kubernetesJsonSchema(swagger)));
+  const wanted = (o: { group: string; kind: string; version: string }) =>
+    K8S_KINDS.some((k) => k.group === o.group && k.kind === o.kind && k.version === o.version);
+
+  class LocalKubernetesApi extends ImportKubernetesApi {
+    constructor() {
+      super({ apiVersion: '1.36.0' });
+    }
+
+    protected async generateTypeScript(code: any, moduleName: string, options: { classNamePrefix?: string }): Promise<void> {
+      if (moduleName !== 'k8s') throw new Error(`unexpected module ${moduleName}`);
+      const prefix = options.classNamePrefix ?? 'Kube';
+      const topLevelObjects = findApiObjectDefinitions(schema, prefix).filter(wanted);
+      if (topLevelObjects.length !== K8S_KINDS.length) {
+        throw new Error(`expected ${K8S_KINDS.length} kinds in swagger.json, found ${topLevelObjects.map((o: any) => o.kind)}`);
+      }
+      const typeGenerator = new TypeGenerator({
+        definitions: schema.definitions,
+        renderTypeName: (def: string) => {
+          const parsed = parseApiTypeName(def);
+          return parsed.version ? getTypeName(false, parsed.basename, parsed.version.raw) : parsed.basename;
+        },
+      });
+      for (const o of topLevelObjects) typeGenerator.addDefinition(o.fqn, { $ref: `#/definitions/${getPropsTypeName(o)}` });
+      for (const o of topLevelObjects) generateConstruct(typeGenerator, o);
+      emitHeader(code, false);
+      code.line(typeGenerator.render());
+    }
+  }
+  await new LocalKubernetesApi().import({ outdir: outDir, targetLanguage: Language.TYPESCRIPT });
+}
+
+async function main(): Promise<void> {
   if (!fs.existsSync(schemas)) {
     throw new Error(`schemas not found at ${schemas}; run tsx scripts/schemas.ts --check, or set SCHEMAS_DIR`);
   }
@@ -121,8 +216,12 @@ function main(): void {
     });
   });
   if (cdk8sYamlBefore) fs.writeFileSync(cdk8sYaml, cdk8sYamlBefore);
+  await importKubernetes();
   for (const file of fs.readdirSync(outDir).filter((f) => f.endsWith('.ts'))) speedUpToJson(path.join(outDir, file));
   fs.rmSync(tmpDir, { recursive: true, force: true });
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -1,8 +1,8 @@
 import { isIP } from 'node:net';
 import { ApiObject, Size, SizeRoundingBehavior } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Problem, ProblemCollector, problem, warning } from '../errors';
+import * as k8s from '../imports/k8s';
 import { isDnsLabel, isDnsSubdomain } from '../util/names';
 import { EdgeBindContext, EdgeController, EdgeOptions } from './types';
 
@@ -105,8 +105,8 @@ export function edgeOptionProblems(options: EdgeOptions): Problem[] {
 }
 
 /**
- * An Ingress typed by cdk8s-plus-28's generated `KubeIngressProps`, rendered
- * as a plain `ApiObject`. The generated `KubeIngress` class maps the rendered
+ * An Ingress typed by the generated `KubeIngressProps` (lib/imports/k8s.ts),
+ * rendered as a plain `ApiObject`. The generated `KubeIngress` class maps the rendered
  * object once more at synth (`toJson_KubeIngressProps`): it renames no key of
  * an Ingress, but rebuilds every nested object with one spread per key, which
  * made the Ingress the costliest object of an endpoint to render. A test

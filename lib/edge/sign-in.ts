@@ -1,11 +1,12 @@
-import * as kplus from 'cdk8s-plus-28';
-import { ApiObject, Lazy, Size } from 'cdk8s';
+import { ApiObject } from 'cdk8s';
 import { AzurePlan } from '../azure/plan';
 import { EntraApplication } from '../entra/application';
 import { Problem, prefixed, problem } from '../errors';
 import {
   CLIENT_ID_ANNOTATION, HOLD_UNTIL_PROXY_STARTS, PROXY_CONFIG_ANNOTATION, TENANT_ID_ANNOTATION, USE_LABEL, defaultCredentialName, oidcIssuerProblems,
 } from '../identity/binding';
+import * as k8s from '../imports/k8s';
+import { OwnDeployment, OwnService, OwnServiceAccount, httpGetProbe, ownContainer } from '../util/kube-objects';
 import { isDnsSubdomain } from '../util/names';
 import { ingressObject } from './common';
 import { EdgeBindContext } from './types';
@@ -124,7 +125,7 @@ export function bindSignIn(
   ];
   // workload identity for the app registration: the webhook projects a token for this ServiceAccount,
   // which Entra exchanges through the app registration's federated credential
-  const serviceAccount = new kplus.ServiceAccount(ctx.scope, 'SignInServiceAccount', {
+  const serviceAccount = new OwnServiceAccount(ctx.scope, 'SignInServiceAccount', {
     metadata: {
       ...(options.serviceAccountName !== undefined ? { name: options.serviceAccountName } : {}),
       namespace: ctx.namespace,
@@ -137,56 +138,54 @@ export function bindSignIn(
   if (isApplication) {
     AzurePlan.of(ctx.scope).addApplicationFederatedCredential(clientId, { name: credentialName, issuer: options.oidcIssuerUrl, subject }, ctx.scope);
   }
-  const deployment = new kplus.Deployment(ctx.scope, 'SignIn', {
+  const deployment = new OwnDeployment(ctx.scope, 'SignIn', {
     metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
-    serviceAccount,
+    serviceAccountName: serviceAccount.name,
     podMetadata: {
       // Istio names workloads in metrics by app/version labels
       labels: { [USE_LABEL]: 'true', 'app.kubernetes.io/name': 'oauth2-proxy', ...imageVersionLabel(options.image ?? DEFAULT_OAUTH2_PROXY_IMAGE) },
       annotations: { [PROXY_CONFIG_ANNOTATION]: HOLD_UNTIL_PROXY_STARTS },
     },
     replicas: 2,
-    containers: [{
+    // two replicas on two nodes, and a drain never takes both: every request of the host passes auth-url
+    onePodPerNode: true,
+    containers: [ownContainer({
       name: 'oauth2-proxy',
       image: options.image ?? DEFAULT_OAUTH2_PROXY_IMAGE,
       args,
-      ports: [{ number: PORT, name: 'http' }],
-      resources: {
-        cpu: { request: kplus.Cpu.millis(20), limit: kplus.Cpu.millis(200) },
-        memory: { request: Size.mebibytes(32), limit: Size.mebibytes(128) },
-      },
+      ports: [{ containerPort: PORT, name: 'http' }],
+      resources: { cpu: { request: '20m', limit: '200m' }, memory: { request: '32Mi', limit: '128Mi' } },
       // the image's nonroot user (distroless): stated, so the kubelet checks it without image metadata
-      securityContext: { user: 65532, group: 65532 },
+      runAs: { user: 65532, group: 65532 },
       // oauth2-proxy answers /ready (it can serve) and /ping (it runs) without authentication
-      readiness: kplus.Probe.fromHttpGet('/ready', { port: PORT }),
-      liveness: kplus.Probe.fromHttpGet('/ping', { port: PORT }),
-      envVariables: {
-        OAUTH2_PROXY_COOKIE_SECRET: kplus.EnvValue.fromSecretValue({
-          secret: kplus.Secret.fromSecretName(ctx.scope, 'CookieSecret', options.cookieSecret.secretName),
-          key: options.cookieSecret.key,
-        }),
-      },
-    }],
+      readinessProbe: httpGetProbe('/ready', PORT),
+      livenessProbe: httpGetProbe('/ping', PORT),
+      // only a reference to the Secret: the cookie secret itself is never written
+      env: [{ name: 'OAUTH2_PROXY_COOKIE_SECRET', valueFrom: { secretKeyRef: { name: options.cookieSecret.secretName, key: options.cookieSecret.key } } }],
+    })],
   });
-  // two replicas on two nodes, and a drain never takes both: every request of the host passes auth-url
-  deployment.scheduling.spread({ topology: kplus.Topology.HOSTNAME });
-  const podLabels = Lazy.any({ produce: () => ({ ...(ApiObject.of(deployment).toJson().spec?.selector?.matchLabels ?? {}) }) }) as unknown as Record<string, string>;
-  const pdb = new kplus.k8s.KubePodDisruptionBudget(ctx.scope, 'SignInDisruptionBudget', {
+  const podLabels = deployment.podSelector;
+  const pdb = new k8s.KubePodDisruptionBudget(ctx.scope, 'SignInDisruptionBudget', {
     metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
-    spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: podLabels } },
+    spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: podLabels } },
   });
   // only the ingress controller calls oauth2-proxy (auth-url, and the /oauth2 paths)
-  const networkPolicy = new kplus.k8s.KubeNetworkPolicy(ctx.scope, 'SignInNetworkPolicy', {
+  const networkPolicy = new k8s.KubeNetworkPolicy(ctx.scope, 'SignInNetworkPolicy', {
     metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
     spec: {
       podSelector: { matchLabels: podLabels },
       policyTypes: ['Ingress'],
       ingress: controllerNamespace
-        ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': controllerNamespace } } }], ports: [{ port: kplus.k8s.IntOrString.fromNumber(PORT), protocol: 'TCP' }] }]
+        ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': controllerNamespace } } }], ports: [{ port: k8s.IntOrString.fromNumber(PORT), protocol: 'TCP' }] }]
         : [],
     },
   });
-  const service = deployment.exposeViaService({ ports: [{ name: 'http', port: PORT, targetPort: PORT }] });
+  // a child of the Deployment, as cdk8s-plus' deployment.exposeViaService() made it (same generated name)
+  const service = new OwnService(deployment, 'Service', {
+    metadata: { namespace: ctx.namespace },
+    selector: () => deployment.podSelector,
+    ports: [{ name: 'http', port: PORT, targetPort: PORT }],
+  });
   // the proxy's own paths (/oauth2/start, /oauth2/callback) on the same host, without external auth
   const ingress = ingressObject(ctx.scope, 'SignInIngress', {
     metadata: {

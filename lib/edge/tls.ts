@@ -1,11 +1,11 @@
-import { ApiObject, Lazy, Size } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AzureRole } from '../azure/role';
 import { AzureScope, ScopeKind } from '../azure/scope';
 import { MeshValidationError, Problem, problem } from '../errors';
 import { MeshIdentityBinding } from '../identity/binding';
+import * as k8s from '../imports/k8s';
 import { SecretProviderClass, SecretProviderClassProps } from '../imports/secrets-store.csi.x-k8s.io';
+import { OwnDeployment, ownContainer } from '../util/kube-objects';
 import { isDnsSubdomain, isGuid, isLabelValue } from '../util/names';
 import { BoundTlsCertificate, ITlsCertificate } from './types';
 
@@ -243,7 +243,7 @@ class KeyVaultTlsCertificate extends TlsCertificate {
       const image = this.options.syncImage ?? DEFAULT_SYNC_IMAGE;
       // Istio names workloads in metrics by app/version labels
       const tag = /:([^:/@]+)$/.exec(image)?.[1];
-      const sync = new kplus.Deployment(scope, 'CertificateSync', {
+      const sync = new OwnDeployment(scope, 'CertificateSync', {
         metadata: { namespace, labels: { ...labels } },
         replicas: 1,
         podMetadata: {
@@ -252,35 +252,24 @@ class KeyVaultTlsCertificate extends TlsCertificate {
             ...(tag && isLabelValue(tag) ? { 'app.kubernetes.io/version': tag } : {}),
           },
         },
-        containers: [{
+        containers: [ownContainer({
           name: 'sync',
           image,
           // the pause image runs as 65535: saying so lets the kubelet check non-root without image metadata
-          securityContext: { user: 65535, group: 65535 },
-          resources: {
-            cpu: { request: kplus.Cpu.millis(5), limit: kplus.Cpu.millis(50) },
-            memory: { request: Size.mebibytes(8), limit: Size.mebibytes(32) },
-          },
-          volumeMounts: [{
-            path: '/mnt/secrets-store',
-            readOnly: true,
-            volume: kplus.Volume.fromCsi(scope, 'CertificateVolume', SECRETS_STORE_CSI_DRIVER, {
-              name: 'certificate',
-              readOnly: true,
-              attributes: { secretProviderClass: spc.name },
-            }),
-          }],
+          runAs: { user: 65535, group: 65535 },
+          resources: { cpu: { request: '5m', limit: '50m' }, memory: { request: '8Mi', limit: '32Mi' } },
+          volumeMounts: [{ name: 'certificate', mountPath: '/mnt/secrets-store', readOnly: true }],
+        })],
+        volumes: [{
+          name: 'certificate',
+          csi: { driver: SECRETS_STORE_CSI_DRIVER, readOnly: true, volumeAttributes: { secretProviderClass: spc.name } },
         }],
       });
       binding.applyTo(sync);
       // the sync pod serves nothing: no ingress at all
-      new kplus.k8s.KubeNetworkPolicy(scope, 'CertificateSyncNetworkPolicy', {
+      new k8s.KubeNetworkPolicy(scope, 'CertificateSyncNetworkPolicy', {
         metadata: { namespace, labels: { ...labels } },
-        spec: {
-          podSelector: { matchLabels: Lazy.any({ produce: () => ({ ...(ApiObject.of(sync).toJson().spec?.selector?.matchLabels ?? {}) }) }) as unknown as Record<string, string> },
-          policyTypes: ['Ingress'],
-          ingress: [],
-        },
+        spec: { podSelector: { matchLabels: sync.podSelector }, policyTypes: ['Ingress'], ingress: [] },
       });
     }
 

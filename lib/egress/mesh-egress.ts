@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { Chart, Lazy } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { SecureMlEndpoint } from '../endpoint/secure-ml-endpoint';
 import { Problem, ProblemCollector, problem } from '../errors';
+import * as k8s from '../imports/k8s';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode,
@@ -194,23 +194,27 @@ export class PlainHttpFence extends Construct {
     return new PlainHttpFence(chart, 'PlainHttpFence', namespace);
   }
 
-  /** The NetworkPolicy (cdk8s-plus-28). */
-  public readonly networkPolicy: kplus.NetworkPolicy;
+  /** The NetworkPolicy. */
+  public readonly networkPolicy: k8s.KubeNetworkPolicy;
 
   private constructor(scope: Construct, id: string, public readonly namespace: string) {
     super(scope, id);
-    const anywhere = [kplus.NetworkPolicyIpBlock.anyIpv4(this, 'AnyIpv4'), kplus.NetworkPolicyIpBlock.anyIpv6(this, 'AnyIpv6')];
-    const notPort80 = [kplus.NetworkPolicyPort.tcp(443), kplus.NetworkPolicyPort.tcpRange(1, 79), kplus.NetworkPolicyPort.tcpRange(81, 65535)];
-    this.networkPolicy = new kplus.NetworkPolicy(this, 'Resource', {
+    const tcp = (port: number, endPort?: number): k8s.NetworkPolicyPort => ({ protocol: 'TCP', port: k8s.IntOrString.fromNumber(port), endPort });
+    const notPort80 = [tcp(443), tcp(1, 79), tcp(81, 65535)];
+    const dns: k8s.NetworkPolicyPort[] = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }];
+    const anywhere: k8s.NetworkPolicyPeer[] = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
+    // under Resource/Resource, where the policy was when cdk8s-plus built it: its generated name hashes the path
+    this.networkPolicy = new k8s.KubeNetworkPolicy(new Construct(this, 'Resource'), 'Resource', {
       metadata: { namespace, labels: { ...MANAGED_BY_LABEL } },
-      selector: kplus.Pods.select(this, 'Callers', { labels: { [WORKLOAD_IDENTITY_LABEL]: 'true' } }),
-      egress: {
-        rules: [
+      spec: {
+        podSelector: { matchLabels: { [WORKLOAD_IDENTITY_LABEL]: 'true' } },
+        policyTypes: ['Egress'],
+        egress: [
           // inside the cluster (pods of every namespace): every port, plain HTTP included
-          { peer: kplus.Namespaces.all(this, 'InCluster') },
+          { to: [{ namespaceSelector: {}, podSelector: {} }], ports: [] },
           // out of the cluster: every TCP port but 80
-          ...anywhere.map((peer) => ({ peer, ports: notPort80 })),
-          ...anywhere.map((peer) => ({ peer, ports: [kplus.NetworkPolicyPort.udp(53)] })),
+          ...anywhere.map((peer) => ({ to: [peer], ports: notPort80 })),
+          ...anywhere.map((peer) => ({ to: [peer], ports: dns })),
         ],
       },
     });

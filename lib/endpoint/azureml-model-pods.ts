@@ -1,6 +1,6 @@
-import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ProblemCollector } from '../errors';
+import * as k8s from '../imports/k8s';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication } from '../imports/security.istio.io';
 import { peerAuthenticationSpec } from '../mesh/security';
 import { MANAGED_BY_LABEL } from '../util/names';

@@ -1,9 +1,10 @@
 import { ApiObject, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { Problem, problem } from '../errors';
 import { MeshProfile, optOutProblem } from '../mesh/profile';
+import { OwnService } from '../util/kube-objects';
 import { MANAGED_BY_LABEL, isDnsLabel, isLabelKey, isLabelValue } from '../util/names';
+import { IServiceObject, IWorkloadObject } from '../util/workload';
 
 /** What a backend learns from the endpoint when it binds. */
 export interface BackendBindContext {
@@ -189,8 +190,8 @@ export interface BoundBackend {
 
 /**
  * What serves the model. In-cluster backends (a Service by name, a
- * cdk8s-plus-28 Service or Deployment) are protected by the sidecars of the
- * pods the Service selects.
+ * cdk8s-plus Service or Deployment of any line, 28 through 34) are protected
+ * by the sidecars of the pods the Service selects.
  */
 export abstract class EndpointBackend {
   /** A Service that exists (or is declared elsewhere), by name, port and pod selector. */
@@ -198,8 +199,11 @@ export abstract class EndpointBackend {
     return new ServiceBackend(options);
   }
 
-  /** A cdk8s-plus-28 Service; its selector and namespace are read at synth. */
-  public static fromService(service: kplus.Service, options: FromServiceOptions = {}): EndpointBackend {
+  /**
+   * A Service of your app (a cdk8s-plus `Service` of any line); its selector
+   * and port protocols are read at synth from its rendered object.
+   */
+  public static fromService(service: IServiceObject, options: FromServiceOptions = {}): EndpointBackend {
     return new KplusServiceBackend(service, options);
   }
 
@@ -215,8 +219,12 @@ export abstract class EndpointBackend {
     return new AzureMlKubernetesBackend(options);
   }
 
-  /** A cdk8s-plus-28 Deployment; the endpoint creates a ClusterIP Service for it. */
-  public static fromDeployment(deployment: kplus.Deployment, options: FromDeploymentOptions): EndpointBackend {
+  /**
+   * A Deployment of your app (a cdk8s-plus `Deployment` of any line); the
+   * endpoint creates a ClusterIP Service for it, selecting the pods by the
+   * Deployment's own selector (`spec.selector.matchLabels`, read at synth).
+   */
+  public static fromDeployment(deployment: IWorkloadObject, options: FromDeploymentOptions): EndpointBackend {
     return new DeploymentBackend(deployment, options);
   }
 
@@ -284,7 +292,7 @@ class AzureMlKubernetesBackend extends EndpointBackend {
 }
 
 class KplusServiceBackend extends EndpointBackend {
-  constructor(private readonly service: kplus.Service, private readonly options: FromServiceOptions) {
+  constructor(private readonly service: IServiceObject, private readonly options: FromServiceOptions) {
     super();
   }
 
@@ -318,7 +326,7 @@ class KplusServiceBackend extends EndpointBackend {
 }
 
 class DeploymentBackend extends EndpointBackend {
-  constructor(private readonly deployment: kplus.Deployment, private readonly options: FromDeploymentOptions) {
+  constructor(private readonly deployment: IWorkloadObject, private readonly options: FromDeploymentOptions) {
     super();
   }
 
@@ -330,13 +338,14 @@ class DeploymentBackend extends EndpointBackend {
       if (this.deployment.podMetadata.getLabel(k) === undefined) this.deployment.podMetadata.addLabel(k, v);
     }
     const deployment = this.deployment;
-    const service = new kplus.Service(scope, 'Service', {
+    const service = new OwnService(scope, 'Service', {
       metadata: {
         ...(o.serviceName !== undefined ? { name: o.serviceName } : {}),
         namespace,
         labels: { ...MANAGED_BY_LABEL },
       },
-      selector: this.deployment,
+      // the pods the Deployment itself selects (cdk8s-plus: its pod address label), as rendered at synth
+      selector: () => ({ ...((ApiObject.of(deployment).toJson().spec?.selector?.matchLabels ?? {}) as Record<string, string>) }),
       // a port named for its protocol: Istio picks the protocol from the name, no sniffing
       ports: [{ name: o.protocol ?? BackendProtocol.HTTP, port: o.port, targetPort: o.targetPort ?? o.port }],
     });

@@ -1,7 +1,7 @@
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct, IConstruct } from 'constructs';
 import { ProblemCollector, problem } from '../errors';
+import { KubeNamespace } from '../imports/k8s';
 import { AuthorizationPolicy } from '../imports/security.istio.io';
 import { MeshProfile } from '../mesh/profile';
 import { MANAGED_BY_LABEL, isDnsLabel } from '../util/names';
@@ -86,8 +86,8 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
   public readonly name: string;
   /** The mesh its pods are enrolled in. */
   public readonly mesh: MeshProfile;
-  /** The Namespace object. */
-  public readonly namespace: kplus.Namespace;
+  /** The Namespace object (also `ApiObject.of(meshNamespace)`). */
+  public readonly namespace: KubeNamespace;
   /** The default-deny AuthorizationPolicy, when asked for. */
   public readonly defaultDenyPolicy?: AuthorizationPolicy;
   /** The namespace has a namespace-wide default-deny AuthorizationPolicy. */
@@ -104,7 +104,7 @@ export class MeshNamespace extends Construct implements IMeshNamespace {
     const labels = { ...(props.labels ?? {}), ...MANAGED_BY_LABEL, ...this.mesh.namespaceLabels };
     const clash = this.mesh.namespaceEnrolmentProblem({ ...(props.labels ?? {}), ...this.mesh.namespaceLabels });
     if (clash) problems.add(problem('labels', 'labels that keep the namespace enrolled', props.labels, `the namespace ${clash}`));
-    this.namespace = new kplus.Namespace(this, 'Resource', { metadata: { name: props.name, labels } });
+    this.namespace = new KubeNamespace(this, 'Resource', { metadata: { name: props.name, labels }, spec: {} });
     // a Namespace is cluster-scoped: drop the namespace a namespaced chart gives every object
     if (Chart.of(this).namespace !== undefined) ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
     this.defaultDeny = props.defaultDeny ?? false;

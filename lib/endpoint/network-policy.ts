@@ -1,4 +1,4 @@
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from '../imports/k8s';
 import { Problem, problem } from '../errors';
 import { canonicalJson, isDnsLabel, isLabelKey, isLabelValue, sortStrings } from '../util/names';
 

@@ -18,7 +18,7 @@ import { AuthorizationPolicy, AuthorizationPolicySpecRules, PeerAuthentication, 
 import { Telemetry } from '../imports/telemetry.istio.io';
 import { MeshProfile } from '../mesh/profile';
 import { AUDIT_LOG_PROVIDER } from '../mesh/audit-log';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from '../imports/k8s';
 import { MeshNamespace, namespaceObjects } from './mesh-namespace';
 import { ModelPodsFence } from './azureml-model-pods';
 import { NetworkSource, networkPolicySpec, networkSourceProblems } from './network-policy';

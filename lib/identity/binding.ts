@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { ApiObject, Chart, JsonPatch } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { AzurePlan, PlanPrincipal } from '../azure/plan';
 import { AzureRole } from '../azure/role';
@@ -8,7 +7,9 @@ import { AzureScope } from '../azure/scope';
 import { Caller } from '../callers/caller';
 import { Problem, ProblemCollector, problem } from '../errors';
 import { NATIVE_SIDECAR_ANNOTATION, optOutProblem } from '../mesh/profile';
+import { OwnServiceAccount } from '../util/kube-objects';
 import { compareStrings, isDnsLabel, isDnsSubdomain, isGuid } from '../util/names';
+import { IServiceAccountObject, IWorkloadObject, kindOf, podSpecPath } from '../util/workload';
 import { IdentityIds, ManagedIdentity } from './managed-identity';
 
 /** ServiceAccount annotation that names the identity's client id. */
@@ -48,11 +49,12 @@ export interface MeshIdentityBindingProps {
   readonly oidcIssuerUrl: string;
 
   /**
-   * A cdk8s-plus-28 ServiceAccount to bind (it gets the annotations).
+   * A ServiceAccount of yours to bind (it gets the annotations): a
+   * cdk8s-plus `ServiceAccount` of any line (28 through 34).
    *
    * @default - a ServiceAccount is created
    */
-  readonly serviceAccount?: kplus.ServiceAccount;
+  readonly serviceAccount?: IServiceAccountObject;
 
   /**
    * Name of the ServiceAccount to create (ignored when `serviceAccount` is given).
@@ -103,8 +105,13 @@ export interface MeshIdentityBindingProps {
  * @see https://learn.microsoft.com/azure/aks/workload-identity-overview
  */
 export class MeshIdentityBinding extends Construct implements IMeshGrantee {
-  /** The bound ServiceAccount. */
-  public readonly serviceAccount: kplus.ServiceAccount;
+  /**
+   * The bound ServiceAccount: the one given, or the one created (its object
+   * is `ApiObject.of(binding.serviceAccount)`). Usable as any cdk8s-plus
+   * line's `IServiceAccount`, e.g. `new kplus.Deployment(chart, 'App', {
+   * serviceAccount: binding.serviceAccount, ... })`.
+   */
+  public readonly serviceAccount: IServiceAccountObject;
   /** Its namespace. */
   public readonly namespace: string;
   /** Its name. */
@@ -129,7 +136,7 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
     this.oidcIssuerUrl = props.oidcIssuerUrl;
     this.namespace = props.namespace ?? props.serviceAccount?.metadata.namespace
       ?? (props.serviceAccount ? Chart.of(props.serviceAccount).namespace : undefined) ?? Chart.of(this).namespace ?? 'default';
-    this.serviceAccount = props.serviceAccount ?? new kplus.ServiceAccount(this, 'ServiceAccount', {
+    this.serviceAccount = props.serviceAccount ?? new OwnServiceAccount(this, 'ServiceAccount', {
       metadata: { ...(props.serviceAccountName !== undefined ? { name: props.serviceAccountName } : {}), namespace: this.namespace },
     });
     this.serviceAccountName = this.serviceAccount.name;
@@ -171,8 +178,8 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
   }
 
   /**
-   * Runs a cdk8s-plus-28 workload (Deployment, StatefulSet, DaemonSet, Job)
-   * as this identity: sets its ServiceAccount, the pod-template label
+   * Runs a workload (a cdk8s-plus Deployment, StatefulSet, DaemonSet, Job,
+   * CronJob or Pod of any line, 28 through 34) as this identity: sets its ServiceAccount, the pod-template label
    * `azure.workload.identity/use: "true"`, and the Istio annotation
    * `proxy.istio.io/config: {"holdApplicationUntilProxyStarts": true}` so the
    * app starts after the sidecar (token exchange goes through it).
@@ -189,7 +196,7 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
    *
    * @see https://istio.io/latest/docs/reference/config/annotations/#SidecarNativeSidecar
    */
-  public applyTo(workload: kplus.Workload): void {
+  public applyTo(workload: IWorkloadObject): void {
     const current = workload.serviceAccount;
     if (current !== undefined && current.name !== this.serviceAccountName) {
       this.problems.add(problem(`applyTo(${workload.node.path})`, `a workload without a ServiceAccount or with "${this.serviceAccountName}"`, current.name));
@@ -202,14 +209,14 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
     }
     workload.podMetadata.addLabel(USE_LABEL, 'true');
     workload.podMetadata.addAnnotation(PROXY_CONFIG_ANNOTATION, HOLD_UNTIL_PROXY_STARTS);
-    if (workload instanceof kplus.Job || workload instanceof kplus.CronJob) {
+    // the kind as rendered, not `instanceof`: the workload may come from any cdk8s-plus line
+    const kind = kindOf(workload);
+    if (kind === 'Job' || kind === 'CronJob') {
       // a classic sidecar never exits, so the Job would never complete
       workload.podMetadata.addAnnotation(NATIVE_SIDECAR_ANNOTATION, 'true');
     }
     this.problems.addCheck(() => [optOutProblem(ApiObject.of(workload), `applyTo(${workload.node.path})`, workload.node.path)].filter((p): p is Problem => p !== undefined));
-    // a CronJob's pods are templated one level deeper than other workloads'
-    const podSpec = workload instanceof kplus.CronJob ? '/spec/jobTemplate/spec/template/spec' : '/spec/template/spec';
-    ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpec}/serviceAccountName`, this.serviceAccountName));
+    ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpecPath(workload)}/serviceAccountName`, this.serviceAccountName));
   }
 
   /**

@@ -1,7 +1,7 @@
 import { Yaml } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { ProblemCollector, problem } from '../errors';
+import { KubeConfigMap } from '../imports/k8s';
 import { MANAGED_BY_LABEL } from '../util/names';
 import { MeshProfile } from './profile';
 
@@ -78,7 +78,7 @@ export interface AuditLogMeshConfigProps {
  */
 export class AuditLogMeshConfig extends Construct {
   /** The ConfigMap. */
-  public readonly configMap: kplus.ConfigMap;
+  public readonly configMap: KubeConfigMap;
 
   constructor(scope: Construct, id: string, props: AuditLogMeshConfigProps) {
     super(scope, id);
@@ -96,9 +96,10 @@ export class AuditLogMeshConfig extends Construct {
     }
     const revision = props.mesh instanceof MeshProfile ? props.mesh.revision ?? 'unknown' : 'unknown';
     const mesh = { ...extra, extensionProviders: [...others, auditLogExtensionProvider()] };
-    this.configMap = new kplus.ConfigMap(this, 'Resource', {
+    this.configMap = new KubeConfigMap(this, 'Resource', {
       metadata: { name: `istio-shared-configmap-${revision}`, namespace: 'aks-istio-system', labels: { ...MANAGED_BY_LABEL } },
+      data: { mesh: Yaml.stringify(mesh) },
+      immutable: false,
     });
-    this.configMap.addData('mesh', Yaml.stringify(mesh));
   }
 }

@@ -148,7 +148,8 @@ export class MeshProfile {
 /** The pod template metadata of a rendered workload (Deployment, StatefulSet, DaemonSet, Job, CronJob). */
 export function podTemplateMetadata(obj: ApiObject): { labels: Record<string, string>; annotations: Record<string, string> } | undefined {
   const json = obj.toJson();
-  const template = json?.kind === 'CronJob' ? json.spec?.jobTemplate?.spec?.template : json?.spec?.template;
+  // a CronJob templates its pods one level deeper; a Pod is its own template
+  const template = json?.kind === 'CronJob' ? json.spec?.jobTemplate?.spec?.template : json?.kind === 'Pod' ? json : json?.spec?.template;
   if (!template) return undefined;
   return { labels: { ...(template.metadata?.labels ?? {}) }, annotations: { ...(template.metadata?.annotations ?? {}) } };
 }

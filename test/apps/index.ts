@@ -3,7 +3,7 @@
  * validates every object they synthesize against the official schemas.
  */
 import { App, Chart, Duration } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import {
   AzureRole,
   AzureScope,

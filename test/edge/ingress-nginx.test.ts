@@ -1,5 +1,5 @@
 import { App, Chart, Duration, Size, Testing, Yaml } from 'cdk8s';
-import { k8s } from 'cdk8s-plus-28';
+import * as k8s from '../../lib/imports/k8s';
 import {
   AKS_APP_ROUTING_CLASS, AzurePlan, Caller, Diagnostics, Edge, EndpointBackend, EntraApplication, ITlsCertificate, EntraTenant, ManagedIdentity, MeshIdentityBinding,
   SecureMlEndpoint, SecureMlEndpointProps,
@@ -265,7 +265,7 @@ describe('Edge.ingressNginx', () => {
       expect(checkInvariants(ms, { except: ['12 second fence'] })).toEqual([]);
     });
 
-    test('every Ingress renders byte for byte as cdk8s-plus-28\'s generated KubeIngress would render it', () => {
+    test('every Ingress renders byte for byte as the generated KubeIngress class would render it', () => {
       // the library builds Ingresses from the generated KubeIngressProps type without the class's runtime mapping
       const ingresses = synthApp(build()).manifests.filter((m) => m.kind === 'Ingress');
       expect(ingresses).toHaveLength(2);

@@ -5,7 +5,7 @@
  * NetworkPolicy; Jobs get native sidecars so they can complete.
  */
 import { Chart, Cron, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import {
   Caller, Diagnostics, Edge, EndpointBackend, EntraApplication, EntraTenant, ISTIO_EGRESS_GATEWAY, ManagedIdentity, MeshIdentityBinding, MeshNamespace, MeshProfile,
   SecureMlEndpoint, SecureMlEndpointProps, TlsCertificate, AKS_ISTIO_EXTERNAL_GATEWAY,

@@ -4,7 +4,7 @@
  * and the combination is refused.
  */
 import { Chart, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { BackendProtocol, Caller, Edge, EndpointBackend, EntraTenant, SecureMlEndpoint, TlsCertificate } from '../../lib';
 import { one, synthApp } from '../util';
 

@@ -1,5 +1,5 @@
 import { Chart, Duration, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import { Caller, EndpointBackend, EntraTenant, SecureMlEndpoint, SecureMlEndpointProps, TokenVersion } from '../../lib';
 import { TEST_APPS } from '../apps';
 import { checkInvariants } from '../invariants';

@@ -4,7 +4,7 @@
  * is written. docs/errors.md lists the same cases for users.
  */
 import { App, Chart, Duration, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import {
   AuditLogMeshConfig,
   AzureRole,

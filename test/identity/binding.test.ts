@@ -1,5 +1,5 @@
 import { App, Chart, Cron, Testing } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import {
   AzurePlan,
   AzureRole,

@@ -1,7 +1,7 @@
 /** The app the Pulumi tests deploy, and the Azure the mocks pretend. */
 import * as pulumi from '@pulumi/pulumi';
 import { App, Chart } from 'cdk8s';
-import * as kplus from 'cdk8s-plus-28';
+import * as kplus from 'cdk8s-plus-34';
 import {
   AzureRole,
   AzureScope,
