@@ -120,8 +120,8 @@ export class Diagnostics {
   /** The JSON report (`diagnostics.json`) of the last validation; `outcome` is that of the synth it describes. */
   public report(outcome: SynthOutcome = {}): DiagnosticsReport {
     const strict = this.strict;
-    const diagnostics = this.all.map((d) => ({ ...d, level: effectiveLevel(d, strict) }));
-    const failure = this.failure(outcome, diagnostics);
+    const diagnostics = this.entries(outcome).map((d) => ({ ...d, level: effectiveLevel(d, strict) }));
+    const failure = failureOf(outcome, diagnostics);
     const version = libraryVersion();
     return {
       schemaVersion: 1,
@@ -136,13 +136,30 @@ export class Diagnostics {
     };
   }
 
-  /** The SARIF 2.1.0 log (`diagnostics.sarif`) of the last validation. */
+  /** The SARIF 2.1.0 log (`diagnostics.sarif`) of the last validation; `outcome` is that of the synth it describes. */
   public sarif(outcome: SynthOutcome = {}): SarifLog {
     const strict = this.strict;
+    const entries = this.entries(outcome);
+    const failure = failureOf(outcome, entries.map((d) => ({ level: effectiveLevel(d, strict) })));
+    return toSarif(entries, { strict, version: libraryVersion(), failure, entryFile: entryFile() });
+  }
+
+  /**
+   * The diagnostics, and the errors that other constructs' validations (cdk8s-plus, the user's own
+   * `node.addValidation`) put in the synth's error: every error of the synth is in the reports.
+   */
+  private entries(outcome: SynthOutcome): Diagnostic[] {
     const all = this.all;
-    const failure = this.failure(outcome, all.map((d) => ({ level: effectiveLevel(d, strict) })));
-    const version = libraryVersion();
-    return toSarif(all, { strict, version, failure, entryFile: entryFile() });
+    const known = new Set(all.map((d) => `[${d.path}] ${d.message}`));
+    const foreign: Diagnostic[] = [];
+    for (const line of validationLines(outcome.error)) {
+      const m = /^\[([^\]]*)\] ([\s\S]*)$/.exec(line);
+      if (!m) continue;
+      const message = m[2].replace(/ \(a warning, an error in strict mode\)$/, '');
+      if (known.has(`[${m[1]}] ${message}`)) continue;
+      foreign.push({ severity: DiagnosticSeverity.ERROR, path: m[1], field: '', message: m[2], ruleId: FOREIGN_RULE_ID });
+    }
+    return [...all, ...foreign].sort((a, b) => cmp(a.path, b.path) || cmp(a.severity, b.severity) || cmp(a.message, b.message));
   }
 
   /** @internal records what one construct reported in its latest validation, and prints new warnings once */
@@ -177,13 +194,6 @@ export class Diagnostics {
     return print !== false && print !== 'false';
   }
 
-  /** The first line of what synth threw, when no error diagnostic explains it. */
-  private failure(outcome: SynthOutcome, entries: Array<{ level: string }>): string | undefined {
-    if (outcome.error === undefined || entries.some((d) => d.level === 'error')) return undefined;
-    const e = outcome.error;
-    return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
-  }
-
   /**
    * After `app.synth()` wrote the files: a validation failure loses its stack
    * (the message names every construct and field; the stack would only show
@@ -192,11 +202,10 @@ export class Diagnostics {
    */
   private afterSynth(outcome: SynthOutcome, outdir: string, written: string[]): void {
     const strict = this.strict;
-    const errors = this.all.filter((d) => effectiveLevel(d, strict) === 'error');
-    const validation = outcome.error instanceof Error && errors.length > 0;
-    if (validation) {
+    if (validationLines(outcome.error).length > 0) {
       const e = outcome.error as Error;
       e.stack = `${e.name}: ${e.message}`;
+      const errors = this.entries(outcome).filter((d) => effectiveLevel(d, strict) === 'error');
       if (inGitHubActions()) {
         for (const d of errors) process.stderr.write(`${workflowCommand(d, 'error')}\n`);
       }
@@ -206,6 +215,24 @@ export class Diagnostics {
       process.stderr.write(`[cdk8s-azureml-mesh] wrote ${written.join(', ')} to ${where.split(path.sep).join('/')}/\n`);
     }
   }
+}
+
+/** Rule id of an error that a construct outside the library reported (cdk8s-plus, the app's own validations). */
+export const FOREIGN_RULE_ID = 'error/construct-validation';
+
+const VALIDATION_HEADER = 'Validation failed with the following errors:\n';
+
+/** The `[path] message` lines of cdk8s's validation error, or none when `error` is something else. */
+function validationLines(error: unknown): string[] {
+  if (!(error instanceof Error) || !error.message.startsWith(VALIDATION_HEADER)) return [];
+  return error.message.slice(VALIDATION_HEADER.length).split('\n  ').map((l) => l.trim()).filter(Boolean);
+}
+
+/** The first line of what synth threw, when no error entry explains it. */
+function failureOf(outcome: SynthOutcome, entries: Array<{ level: string }>): string | undefined {
+  if (outcome.error === undefined || entries.some((d) => d.level === 'error')) return undefined;
+  const e = outcome.error;
+  return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
 }
 
 function effectiveLevel(d: Diagnostic, strict: boolean): 'error' | 'warning' {
