@@ -120,7 +120,7 @@ export class Diagnostics {
   /** The JSON report (`diagnostics.json`) of the last validation; `outcome` is that of the synth it describes. */
   public report(outcome: SynthOutcome = {}): DiagnosticsReport {
     const strict = this.strict;
-    const diagnostics = this.entries(outcome).map((d) => ({ ...d, level: effectiveLevel(d, strict) }));
+    const diagnostics = this.entries(outcome).map((d) => ({ level: effectiveLevel(d, strict), ...d }));
     const failure = failureOf(outcome, diagnostics);
     const version = libraryVersion();
     return {
