@@ -1,5 +1,7 @@
 import { Lazy } from 'cdk8s';
-import { Construct, IConstruct } from 'constructs';
+import { Construct } from 'constructs';
+import { Diagnostics } from './diagnostics/diagnostics';
+import { Origin } from './diagnostics/location';
 
 /**
  * One problem found in a declaration: the field, the value received and what
@@ -39,104 +41,9 @@ export function warning(field: string, text: string): Problem {
   return { field, message: `${field} ${text}` };
 }
 
-/**
- * App context key: `true` turns every warning into an error (strict mode):
- * `app.node.setContext(STRICT_CONTEXT, true)` before adding charts, or the
- * environment variable `CDK8S_AZUREML_MESH_STRICT=1` (e.g. in CI around `cdk8s synth`).
- */
-export const STRICT_CONTEXT = 'cdk8s-azureml-mesh/strict';
-
-/**
- * App context key: `false` stops warnings from being printed at synth (they
- * are still collected in {@link Diagnostics}); so does the environment
- * variable `CDK8S_AZUREML_MESH_PRINT_WARNINGS=false` (the test suite sets it).
- *
- * @default - printed once each, to stderr
- */
-export const PRINT_WARNINGS_CONTEXT = 'cdk8s-azureml-mesh/printWarnings';
-
-/** Severity of a {@link Diagnostic}. */
-export enum DiagnosticSeverity {
-  ERROR = 'error',
-  WARNING = 'warning',
-}
-
-/** One error or warning of a declaration, machine-readable. */
-export interface Diagnostic {
-  /** `error`, or `warning` (an error in strict mode). */
-  readonly severity: DiagnosticSeverity;
-  /** Path of the construct that reports it, e.g. `fraud/Endpoint`. */
-  readonly path: string;
-  /** The field, as the user wrote it. */
-  readonly field: string;
-  /** The message, without the path. */
-  readonly message: string;
-}
-
-/**
- * The errors and warnings of an app, as of its last validation (every
- * `app.synth()`/`synthYaml()` validates). `Diagnostics.of(app).warnings`
- * lists the warnings (each printed once at synth); errors are also thrown.
- */
-export class Diagnostics {
-  /** The diagnostics of the app that `scope` belongs to. */
-  public static of(scope: IConstruct): Diagnostics {
-    const root = scope.node.root;
-    let d = Diagnostics.byRoot.get(root);
-    if (!d) {
-      d = new Diagnostics(root);
-      Diagnostics.byRoot.set(root, d);
-    }
-    return d;
-  }
-
-  private static readonly byRoot = new WeakMap<IConstruct, Diagnostics>();
-  private readonly current = new Map<string, Map<string, Diagnostic>>();
-  private readonly printed = new Set<string>();
-
-  private constructor(private readonly root: IConstruct) {}
-
-  /** True when the app's context asks for strict mode ({@link STRICT_CONTEXT}). */
-  public get strict(): boolean {
-    const v = this.root.node.tryGetContext(STRICT_CONTEXT) ?? process.env.CDK8S_AZUREML_MESH_STRICT;
-    return v === true || v === 'true' || v === '1';
-  }
-
-  /** Every diagnostic, sorted by path, severity and message. */
-  public get all(): Diagnostic[] {
-    const out = [...this.current.values()].flatMap((m) => [...m.values()]);
-    return out.sort((a, b) => cmp(a.path, b.path) || cmp(a.severity, b.severity) || cmp(a.message, b.message));
-  }
-
-  /** The warnings (in strict mode they are errors as well). */
-  public get warnings(): Diagnostic[] {
-    return this.all.filter((d) => d.severity === DiagnosticSeverity.WARNING);
-  }
-
-  /** The errors. */
-  public get errors(): Diagnostic[] {
-    return this.all.filter((d) => d.severity === DiagnosticSeverity.ERROR);
-  }
-
-  /** @internal records what one construct reported in its latest validation, and prints new warnings once */
-  public _report(path: string, errors: Problem[], warnings: Problem[]): void {
-    const m = new Map<string, Diagnostic>();
-    for (const p of errors) m.set(`e|${p.message}`, { severity: DiagnosticSeverity.ERROR, path, field: p.field, message: p.message });
-    for (const p of warnings) m.set(`w|${p.message}`, { severity: DiagnosticSeverity.WARNING, path, field: p.field, message: p.message });
-    this.current.set(path, m);
-    const print = this.root.node.tryGetContext(PRINT_WARNINGS_CONTEXT) ?? process.env.CDK8S_AZUREML_MESH_PRINT_WARNINGS;
-    for (const p of warnings) {
-      const line = `[${path}] warning: ${p.message}`;
-      if (this.printed.has(line)) continue;
-      this.printed.add(line);
-      if (print !== false && print !== 'false' && !this.strict) process.stderr.write(`${line}\n`);
-    }
-  }
-}
-
-function cmp(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
+export { Diagnostics, PRINT_WARNINGS_CONTEXT, STRICT_CONTEXT } from './diagnostics/diagnostics';
+export { DiagnosticSeverity } from './diagnostics/diagnostic';
+export type { Diagnostic } from './diagnostics/diagnostic';
 
 /** Prefixes the field of every problem (e.g. `callers[1].` or `tenant.`). */
 export function prefixed(prefix: string, problems: readonly Problem[]): Problem[] {
@@ -154,6 +61,8 @@ export class MeshValidationError extends Error {
     super(`validation failed with ${problems.length} error(s):\n  ${problems.join('\n  ')}`);
     this.name = 'MeshValidationError';
     this.problems = problems;
+    // the message names every construct and field; a stack would only show the library's rendering
+    this.stack = `${this.name}: ${this.message}`;
   }
 }
 
@@ -172,9 +81,13 @@ export class ProblemCollector {
   private readonly warningChecks: Array<() => Problem[]> = [];
   /** The construct's own problems as of the last validation. */
   private validated?: Problem[];
+  /** Where the construct was declared (the stack is formatted only if it reports a problem). */
+  private readonly origin = new Origin();
 
   constructor(private readonly scope: Construct) {
     scope.node.addValidation({ validate: () => this.messages() });
+    // installs the app's reports (diagnostics.json, diagnostics.sarif) before synth
+    Diagnostics.of(scope);
   }
 
   /** Records warnings found now: legal but probably a mistake (errors in strict mode). */
@@ -213,7 +126,7 @@ export class ProblemCollector {
     const errors = [...this.validated, ...this.appChecks.flatMap((check) => check())];
     const warnings = [...this.warnings, ...this.warningChecks.flatMap((check) => check())];
     const diagnostics = Diagnostics.of(this.scope);
-    diagnostics._report(this.scope.node.path, errors, warnings);
+    diagnostics._report(this.scope.node.path, errors, warnings, this.origin);
     if (diagnostics.strict) {
       errors.push(...warnings.map((w) => ({ field: w.field, message: `${w.message} (a warning, an error in strict mode)` })));
     }

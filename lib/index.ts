@@ -37,3 +37,4 @@ export type { NetworkSource } from './endpoint/network-policy';
 export * from './mesh/audit-log';
 export { ModelPodsFence } from './endpoint/azureml-model-pods';
 export type { IServiceAccountObject, IServiceObject, IServicePortObject, IWorkloadObject, SubjectConfigurationObject } from './util/workload';
+export * from './diagnostics';

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { EXAMPLES } from '../examples';
 import { Testing } from 'cdk8s';
-import { AzurePlan } from '../lib';
+import { AzurePlan, OUTDIR_CONTEXT } from '../lib';
 import { parseAllDocuments } from 'yaml';
 import { BATCH_SCORER_IDENTITY, FRAUD_TENANT_ID, OIDC_ISSUER_URL, PAYMENTS_API_CLIENT_ID, SUBSCRIPTION_ID } from '../examples/fraud-scoring';
 import { checkInvariants, checkLeastPrivilege } from './invariants';
@@ -57,6 +57,8 @@ describe('examples', () => {
 
   test('batch scorer: workload identity wiring and the Azure plan', () => {
     const app = Testing.app();
+    const meshdir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-mesh-example-'));
+    app.node.setContext(OUTDIR_CONTEXT, meshdir);
     EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app);
     app.synth();
     const manifests = parseAllDocuments(fs.readFileSync(path.join(app.outdir, 'batch-scorer.k8s.yaml'), 'utf8')).map((d) => d.toJS() as Manifest);
@@ -68,7 +70,8 @@ describe('examples', () => {
     expect(template.metadata.labels['azure.workload.identity/use']).toBe('true');
     expect(template.spec.serviceAccountName).toBe('batch-scorer');
 
-    const plan = JSON.parse(fs.readFileSync(path.join(app.outdir, 'azure-plan.json'), 'utf8'));
+    expect(fs.readdirSync(app.outdir)).not.toContain('azure-plan.json');
+    const plan = JSON.parse(fs.readFileSync(path.join(meshdir, 'azure-plan.json'), 'utf8'));
     expect(plan.federatedCredentials).toEqual([{
       identityRef: `principal:${BATCH_SCORER_IDENTITY.principalId}`,
       name: 'batch-batch-scorer',
@@ -164,25 +167,32 @@ describe('examples', () => {
     expect(checkInvariants(manifests)).toEqual([]);
   });
 
-  test('npm run synth writes dist/ byte-identically on two runs', () => {
+  test('npm run synth writes dist/ and the plan and reports byte-identically on two runs', () => {
     const root = path.resolve(__dirname, '..');
+    const read = (dir: string) => {
+      const files = fs.readdirSync(dir).sort();
+      return { files, content: files.map((f) => `${f}\n${fs.readFileSync(path.join(dir, f), 'utf8')}`).join('\n') };
+    };
     const run = () => {
       const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-synth-'));
+      const meshdir = fs.mkdtempSync(path.join(os.tmpdir(), 'mesh-synth-out-'));
       execFileSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), 'examples/main.ts'], {
         cwd: root,
-        env: { ...process.env, CDK8S_OUTDIR: outdir },
+        env: { ...process.env, CDK8S_OUTDIR: outdir, CDK8S_AZUREML_MESH_OUTDIR: meshdir },
       });
-      const files = fs.readdirSync(outdir).sort();
-      const content = files.map((f) => `${f}\n${fs.readFileSync(path.join(outdir, f), 'utf8')}`).join('\n');
+      const out = { manifests: read(outdir), mesh: read(meshdir) };
       fs.rmSync(outdir, { recursive: true, force: true });
-      return { files, content };
+      fs.rmSync(meshdir, { recursive: true, force: true });
+      return out;
     };
     const a = run();
     const b = run();
-    expect(a.files).toEqual([
-      'azure-plan.json', 'batch-scorer.k8s.yaml', 'claims-triage.k8s.yaml', 'fraud-scoring.k8s.yaml',
+    expect(a.manifests.files).toEqual([
+      'batch-scorer.k8s.yaml', 'claims-triage.k8s.yaml', 'fraud-scoring.k8s.yaml',
       'mesh-egress-scoring-jobs.k8s.yaml', 'risk-scoring.k8s.yaml', 'scoring-jobs.k8s.yaml',
     ]);
-    expect(b.content).toBe(a.content);
+    expect(a.mesh.files).toEqual(['azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
+    expect(b.manifests.content).toBe(a.manifests.content);
+    expect(b.mesh.content).toBe(a.mesh.content);
   });
 });

@@ -1,15 +1,19 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { App } from 'cdk8s';
 import { Construct } from 'constructs';
 import { v5 as uuidv5 } from 'uuid';
+import { Artifacts } from '../diagnostics/artifacts';
 import { Problem, problem } from '../errors';
 import { ManagedIdentity } from '../identity/managed-identity';
 import { sortStrings } from '../util/names';
 import { AzureRole, MESH_UUID_NAMESPACE } from './role';
 import { AzureScope } from './scope';
 
-/** File name of the plan in the app's output folder. */
+/**
+ * File name of the plan, written by `app.synth()` into the library's output
+ * folder (`azureml-mesh.out/` by default; see `OUTDIR_CONTEXT`), not into the
+ * manifests folder (`dist/`), which holds Kubernetes objects only.
+ */
 export const AZURE_PLAN_FILE = 'azure-plan.json';
 /** Azure's limit of federated identity credentials per user-assigned identity. */
 export const MAX_FEDERATED_CREDENTIALS = 20;
@@ -160,7 +164,9 @@ interface AssignmentRecord {
 /**
  * The Azure side of an app: identities, federated credentials, custom roles
  * and role assignments, collected from bindings and grants and written to
- * `<outdir>/azure-plan.json` when the app synthesizes. One per app; sorted
+ * `azure-plan.json` in the library's output folder (`azureml-mesh.out/` by
+ * default, beside `dist/`; `OUTDIR_CONTEXT` or `CDK8S_AZUREML_MESH_OUTDIR`
+ * moves it) when `app.synth()` succeeds. One per app; sorted
  * and deterministic; never holds a secret. The Pulumi component creates
  * exactly what it lists.
  */
@@ -185,13 +191,8 @@ export class AzurePlan extends Construct {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id);
-    if (scope instanceof App) {
-      const synth = scope.synth.bind(scope);
-      scope.synth = () => {
-        synth();
-        this.write(scope.outdir);
-      };
-    }
+    // written by app.synth() on success; removed on failure, so no stale plan outlives a failed synth
+    Artifacts.of(scope)?.add(AZURE_PLAN_FILE, (outcome) => (outcome.error === undefined ? this.render() : undefined));
   }
 
   /** Records an identity (idempotent). */
@@ -295,10 +296,19 @@ export class AzurePlan extends Construct {
     };
   }
 
-  /** Writes `azure-plan.json` into `outdir` (called by `app.synth()`). */
-  public write(outdir: string): void {
-    fs.mkdirSync(outdir, { recursive: true });
-    fs.writeFileSync(path.join(outdir, AZURE_PLAN_FILE), `${JSON.stringify(this.toJson(), null, 2)}\n`);
+  /**
+   * Writes `azure-plan.json` into `dir`. `app.synth()` does it already, into
+   * the library's output folder (`meshOutdir(app)`); this is for a plan
+   * wanted elsewhere too.
+   */
+  public write(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, AZURE_PLAN_FILE), this.render());
+  }
+
+  /** The file's content: the document, indented, with a final newline. */
+  private render(): string {
+    return `${JSON.stringify(this.toJson(), null, 2)}\n`;
   }
 
   /**

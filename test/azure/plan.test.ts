@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
@@ -9,6 +11,7 @@ import {
   AzureScope,
   Caller,
   MESH_UUID_NAMESPACE,
+  OUTDIR_CONTEXT,
   EndpointBackend,
   EntraPrincipal,
   Diagnostics,
@@ -80,15 +83,18 @@ function app(order: number[], grantTwice = false, declare: number[] = [0, 1, 2])
 
 function plan(build: (a: App) => void) {
   const a = Testing.app();
+  const meshdir = fs.mkdtempSync(path.join(os.tmpdir(), 'azureml-mesh-plan-'));
+  a.node.setContext(OUTDIR_CONTEXT, meshdir);
   build(a);
   a.synth();
-  return { json: fs.readFileSync(`${a.outdir}/${AZURE_PLAN_FILE}`, 'utf8'), yaml: a.synthYaml(), outdir: a.outdir };
+  return { json: fs.readFileSync(path.join(meshdir, AZURE_PLAN_FILE), 'utf8'), yaml: a.synthYaml(), outdir: a.outdir, meshdir };
 }
 
 describe('AzurePlan', () => {
-  test('synth writes azure-plan.json next to the manifests', () => {
-    const { json, outdir } = plan(app([0, 1, 2]));
-    expect(fs.readdirSync(outdir).sort()).toEqual(['azure-plan.json', 'batch.k8s.yaml', 'fraud.k8s.yaml', 'mesh-egress-batch.k8s.yaml']);
+  test('synth writes azure-plan.json to the library\'s output folder, not among the manifests', () => {
+    const { json, outdir, meshdir } = plan(app([0, 1, 2]));
+    expect(fs.readdirSync(outdir).sort()).toEqual(['batch.k8s.yaml', 'fraud.k8s.yaml', 'mesh-egress-batch.k8s.yaml']);
+    expect(fs.readdirSync(meshdir).sort()).toEqual(['azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
     const doc = JSON.parse(json);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.identities).toHaveLength(3);

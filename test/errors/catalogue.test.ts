@@ -36,7 +36,8 @@ import {
   SecureMlEndpointProps,
   TlsCertificate,
 } from '../../lib';
-import { synthToDisk } from '../util';
+import { validateSarif } from '../diagnostics/sarif-schema';
+import { MeshOutput, synthToDisk } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const API_CLIENT_ID = '0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5';
@@ -407,6 +408,27 @@ export const WARNING_CATALOGUE: Array<[name: string, build: (app: App) => void, 
     /\[batch\/Fraud\] egressGateway\.namespace is "istio-system" with the AKS Istio add-on \(control plane in aks-istio-system\): the add-on runs its egress gateways in "aks-istio-egress"; declare the namespace, selector and Service of your gateway/],
 ];
 
+/** A rule id: severity, then the field with its values taken out (no index, key, quoted name or reference). */
+const RULE_ID = /^(error|warning)\/[A-Za-z][A-Za-z0-9_.()[\]-]*$/;
+
+/**
+ * The reports of a failed synth: no plan; a SARIF log that validates against
+ * the official schema, with one error result per line of the thrown error and
+ * value-free rule ids; the JSON report agrees.
+ */
+function expectReports(error: Error, mesh: MeshOutput): void {
+  expect(mesh.files).toEqual(['diagnostics.json', 'diagnostics.sarif']);
+  expect(validateSarif(mesh.sarif)).toEqual([]);
+  const lines = error.message.split('\n').slice(1).map((l) => l.trim());
+  const results = mesh.sarif.runs[0].results;
+  expect(results.filter((r: any) => r.level === 'error').map((r: any) => r.message.text).sort()).toEqual([...lines].sort());
+  for (const r of results) {
+    expect(r.ruleId).toMatch(RULE_ID);
+    expect(r.ruleId).not.toMatch(/\[[^\]]/);
+  }
+  expect(mesh.report).toMatchObject({ succeeded: false, errors: lines.length });
+}
+
 function bind(app: App, overrides: Partial<MeshIdentityBindingProps>, chart?: Chart): MeshIdentityBinding {
   return new MeshIdentityBinding(chart ?? new Chart(app, 'batch', { namespace: 'batch' }), 'Id', { ...bindingProps(), ...overrides });
 }
@@ -422,13 +444,14 @@ describe('bad-input catalogue', () => {
   });
 
   test.each([...APP_CATALOGUE, ...EDGE_CATALOGUE, ...EGRESS_CATALOGUE])('fails for %s, naming path and field, and writes nothing', (_name, build, message) => {
-    const { error, files } = synthToDisk(build);
+    const { error, files, mesh } = synthToDisk(build);
     expect(error).toBeDefined();
     expect(error!.message).toMatch(message);
     expect(error!.message).toMatch(/\[[^\]]+\] /);
     expect(error!.message).not.toMatch(/\.\n|\.$/m);
     expectOneStyle(error!.message);
     expect(files).toEqual([]);
+    expectReports(error!, mesh);
   });
 
   test.each(WARNING_CATALOGUE)('warns for %s, and fails in strict mode writing nothing', (_name, build, message) => {
@@ -436,14 +459,16 @@ describe('bad-input catalogue', () => {
     build(app);
     app.synthYaml();
     expect(Diagnostics.of(app).warnings.filter((w) => !w.field.startsWith('namespace "')).map((w) => `[${w.path}] ${w.message}`)).toEqual([expect.stringMatching(message)]);
-    const { error, files } = synthToDisk((strict) => { strict.node.setContext(STRICT_CONTEXT, true); build(strict); });
+    const { error, files, mesh } = synthToDisk((strict) => { strict.node.setContext(STRICT_CONTEXT, true); build(strict); });
     expect(error!.message).toMatch(message);
     expect(error!.message).toMatch(/\(a warning, an error in strict mode\)/);
     expect(files).toEqual([]);
+    expectReports(error!, mesh);
+    expect(mesh.sarif.runs[0].results.map((r: any) => r.ruleId)).toEqual(expect.arrayContaining([expect.stringMatching(/^warning\//)]));
   });
 
   test.each(CATALOGUE)('fails for %s, naming path and field, and writes nothing', (_name, overrides, message) => {
-    const { error, files } = synthToDisk((app) => {
+    const { error, files, mesh } = synthToDisk((app) => {
       new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', { ...base(), ...overrides() });
     });
     expect(error).toBeDefined();
@@ -452,6 +477,7 @@ describe('bad-input catalogue', () => {
     expect(error!.message).not.toMatch(/\.\n|\.$/m); // no trailing period
     expectOneStyle(error!.message);
     expect(files).toEqual([]);
+    expectReports(error!, mesh);
   });
 
   test('fails for a cdk8s-plus Service port the Service does not have', () => {
