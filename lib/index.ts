@@ -45,3 +45,4 @@ export { NAMESPACE_NAME_LABEL } from './endpoint/network-policy';
 export type { NetworkSource } from './endpoint/network-policy';
 export * from './mesh/audit-log';
 export { ModelPodsFence } from './endpoint/azureml-model-pods';
+export type { ModelPodsFenceProps } from './endpoint/azureml-model-pods';
