@@ -10,6 +10,9 @@
  *   CONSUMER_CDK8S_PLUS=cdk8s-plus-33 npm run test:consumers   (default: the newest line installed)
  *   CONSUMER_CASES=node10-cjs,nodenext-esm npm run test:consumers
  *   CONSUMER_KEEP=1 ...   keeps the temp directory and prints it
+ *   CONSUMER_NODES="/path/to/node22 /path/to/node24" ...   also runs each
+ *     compiled consumer with these Node binaries (the type check does not
+ *     depend on Node; ESM's named imports from CommonJS do)
  *
  * Besides the matrix: the tarball holds exactly the files a user needs, every
  * declaration map points at a source in the tarball, and
@@ -161,15 +164,33 @@ async function runCase(dir: string, c: Case, plus: string): Promise<Result> {
     return { name: c.name, ok: false, detail: `type check failed:\n${out || (e as Error).message}`, seconds: seconds() };
   }
   const js = path.join(cwd, 'out', c.file.replace(/\.mts$/, '.mjs').replace(/\.cts$/, '.cjs').replace(/\.ts$/, '.js'));
-  try {
-    const { stdout } = await run(process.execPath, [js], { cwd, timeout: 300_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
-    const summary = stdout.split('\n').find((l) => l.startsWith('synthesized ')) ?? '';
-    const yaml = stdout.slice(stdout.indexOf('yaml ') + 5);
-    return { name: c.name, ok: summary !== '', detail: summary || stdout, yamlHash: createHash('sha256').update(yaml).digest('hex').slice(0, 16), seconds: seconds() };
-  } catch (e) {
-    const out = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`.trim();
-    return { name: c.name, ok: false, detail: `run failed:\n${out || (e as Error).message}`, seconds: seconds() };
+  const summaries: string[] = [];
+  let yamlHash: string | undefined;
+  for (const node of [process.execPath, ...extraNodes()]) {
+    try {
+      const { stdout } = await run(node, [js], { cwd, timeout: 300_000, maxBuffer: 16 * 1024 * 1024, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+      const summary = stdout.split('\n').find((l) => l.startsWith('synthesized ')) ?? '';
+      const hash = createHash('sha256').update(stdout.slice(stdout.indexOf('yaml ') + 5)).digest('hex').slice(0, 16);
+      if (!summary) return { name: c.name, ok: false, detail: `run on ${node} printed no summary:\n${stdout}`, seconds: seconds() };
+      if (yamlHash && hash !== yamlHash) return { name: c.name, ok: false, detail: `${node} synthesized other bytes than ${process.execPath}`, seconds: seconds() };
+      yamlHash = hash;
+      summaries.push(`${summary} on Node ${await nodeVersion(node)}`);
+    } catch (e) {
+      const out = `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`.trim();
+      return { name: c.name, ok: false, detail: `run on ${node} failed:\n${out || (e as Error).message}`, seconds: seconds() };
+    }
   }
+  return { name: c.name, ok: true, detail: summaries.join('; '), yamlHash, seconds: seconds() };
+}
+
+function extraNodes(): string[] {
+  return (process.env.CONSUMER_NODES ?? '').split(/\s+/).filter(Boolean);
+}
+
+const versions = new Map<string, Promise<string>>();
+function nodeVersion(node: string): Promise<string> {
+  if (!versions.has(node)) versions.set(node, run(node, ['--version']).then((r) => r.stdout.trim().replace(/^v/, '')));
+  return versions.get(node)!;
 }
 
 async function main(): Promise<void> {
@@ -187,7 +208,8 @@ async function main(): Promise<void> {
     console.log(`${ok ? 'PASS' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
   };
   try {
-    console.log(`consumers: ${PACKAGE_NAME} packed from ${ROOT}, ${plus}, Node ${process.version}`);
+    const nodes = [process.version, ...(await Promise.all(extraNodes().map(nodeVersion))).map((v) => `v${v}`)];
+    console.log(`consumers: ${PACKAGE_NAME} packed from ${ROOT}, ${plus}, type check once, run on Node ${nodes.join(', ')}`);
     const tarball = packTarball(path.join(dir, 'tarball'));
     const files = installInto(dir, tarball, [plus]);
     console.log(`tarball ${path.basename(tarball)}: ${files.length} files, ${(fs.statSync(tarball).size / 1024).toFixed(0)} KiB (${((Date.now() - started) / 1000).toFixed(1)} s to build and pack)`);
