@@ -11,8 +11,9 @@ import {
   ManagedIdentity,
   MeshIdentityBinding,
   SecureMlEndpoint,
-  defaultCredentialName,
 } from '../../lib';
+// internal: not exported from the package root
+import { defaultCredentialName } from '../../lib/identity/binding';
 import { Manifest, allowPolicy, ofKind, one, synthApp } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
