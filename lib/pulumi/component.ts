@@ -220,15 +220,18 @@ export class AzureMlMesh extends pulumi.ComponentResource {
     const out: CredentialResource[] = [];
     const byIdentity = new Map<string, PlanFederatedCredential[]>();
     for (const c of this.plan.federatedCredentials) byIdentity.set(c.identityRef, [...(byIdentity.get(c.identityRef) ?? []), c]);
+    // one chain per Azure resource, not per plan reference (validation rejects one resource under two references; this holds regardless)
+    const chains = new Map<string, pulumi.Resource | undefined>();
     for (const [ref, credentials] of byIdentity) {
       const identity = this.plan.identities.find((i) => i.ref === ref)!;
       if (identity.createFederatedCredentials === false) continue;
       // identityProblems() has already failed on an identity without one
       const target = identityTarget(identity)!;
+      const chain = `${target.resourceGroup}/${target.name}`.toLowerCase();
       // an existing identity's credentials wait for (and fail with) its lookup
       const lookup = found.get(ref);
       const resourceName = lookup ? lookup.apply(() => target.name) : target.name;
-      let previous: pulumi.Resource | undefined = created.get(ref);
+      let previous: pulumi.Resource | undefined = chains.get(chain) ?? created.get(ref);
       for (const c of credentials) {
         const fic: managedidentity.FederatedIdentityCredential = new managedidentity.FederatedIdentityCredential(`${name}-credential-${target.name}-${c.name}`, {
           resourceGroupName: target.resourceGroup,
@@ -241,6 +244,7 @@ export class AzureMlMesh extends pulumi.ComponentResource {
         out.push({ credential: fic, after: previous });
         previous = fic;
       }
+      chains.set(chain, previous);
     }
     return out;
   }
