@@ -112,10 +112,11 @@ export class AzureMlMesh extends pulumi.ComponentResource {
       const needed = identity.clientId === undefined || identity.principalId === undefined || identity.createFederatedCredentials !== false;
       const lookup = target && needed ? this.lookUp(identity, target) : undefined;
       if (lookup) found.set(identity.ref, lookup);
-      this.identities[identity.ref] = {
-        clientId: identity.clientId !== undefined ? pulumi.output(identity.clientId) : lookup!.clientId,
-        principalId: identity.principalId !== undefined ? pulumi.output(identity.principalId) : lookup!.principalId,
-      };
+      // with a lookup, even declared ids come from it: it fails on a declared id that is not the identity's,
+      // so nothing that uses them (role assignments, manifests) is created before that check
+      this.identities[identity.ref] = lookup
+        ? { clientId: lookup.clientId, principalId: lookup.principalId }
+        : { clientId: pulumi.output(identity.clientId!), principalId: pulumi.output(identity.principalId!) };
     }
 
     this.createdIdentities = created;
@@ -198,7 +199,11 @@ export class AzureMlMesh extends pulumi.ComponentResource {
           }
         }
         const subscription = /^\/subscriptions\/([^/]+)\//i.exec(r.id ?? '')?.[1]?.toLowerCase();
-        if (target.subscriptionId !== undefined && subscription !== undefined && subscription !== target.subscriptionId) {
+        if (target.subscriptionId !== undefined && subscription === undefined) {
+          throw fail(`found in subscription ${target.subscriptionId}`, r.id,
+            'Azure returned an id without a subscription, so the identity\'s subscription cannot be checked');
+        }
+        if (target.subscriptionId !== undefined && subscription !== target.subscriptionId) {
           throw fail(`found in subscription ${target.subscriptionId}`, r.id,
             'the azure-native provider works in another subscription; pass a provider for the identity\'s subscription through the component\'s opts (providers)');
         }
@@ -267,7 +272,10 @@ export class AzureMlMesh extends pulumi.ComponentResource {
   }
 
   private createAssignment(name: string, ra: PlanRoleAssignment, roles: Map<string, authorization.RoleDefinition>): authorization.RoleAssignment {
-    const principalId = ra.principalRef !== undefined ? this.identities[ra.principalRef].principalId : pulumi.output(ra.principalId!);
+    // an identity of the plan with this principal id (ref principal:<id>) gives it only once its lookup has checked it
+    const principalId = ra.principalRef !== undefined
+      ? this.identities[ra.principalRef].principalId
+      : this.identities[`principal:${ra.principalId!.toLowerCase()}`]?.principalId ?? pulumi.output(ra.principalId!);
     const role = roles.get(ra.roleDefinitionId);
     return new authorization.RoleAssignment(`${name}-assignment-${ra.name}`, {
       roleAssignmentName: ra.name,
