@@ -84,7 +84,10 @@ export class AzureMlMesh extends pulumi.ComponentResource {
 
     const placeholders = new IdentityPlaceholders();
     const { app, yaml, objects } = this.synth(args, placeholders);
-    this.plan = placeholders.strip(AzurePlan.of(app).toJson());
+    // the plan as synthesized, placeholders included: what the component creates is read from it (placeholders
+    // replaced by Outputs); the public plan strips them, as `cdk8s synth` writes it
+    const planned = AzurePlan.of(app).toJson();
+    this.plan = placeholders.strip(planned);
     this.scoringUrls = app.node.findAll()
       .filter((c): c is ManagedOnlineEndpoint => c instanceof ManagedOnlineEndpoint)
       .map((e) => e.scoringUrl)
@@ -123,7 +126,6 @@ export class AzureMlMesh extends pulumi.ComponentResource {
     this.credentials = this.createCredentials(name, created, found);
     const roles = this.createRoleDefinitions(name);
     this.roleDefinitions = [...roles.values()];
-    this.roleAssignments = this.plan.roleAssignments.map((ra) => this.createAssignment(name, ra, roles));
 
     // one synthesis; placeholders become the identities' Outputs
     const idOf = (t: { ref: string; field: 'clientId' | 'principalId' }) => {
@@ -131,6 +133,7 @@ export class AzureMlMesh extends pulumi.ComponentResource {
       if (!ids) throw new pulumi.ResourceError(`manifests: identity ${t.ref} must be in the Azure plan (bound by a MeshIdentityBinding or granted a role), got its ${t.field} used outside of it`, this);
       return ids[t.field];
     };
+    this.roleAssignments = planned.roleAssignments.map((ra) => this.createAssignment(name, ra, roles, (text) => placeholders.substituteText(text, idOf)));
     this.manifests = pulumi.output(placeholders.substituteText(yaml, idOf));
     this.kubernetesResources = args.kubernetesProvider
       ? applyManifests(name, objects.map((o) => placeholders.substitute(o, idOf) as KubernetesObject), {
@@ -271,11 +274,23 @@ export class AzureMlMesh extends pulumi.ComponentResource {
     return out;
   }
 
-  private createAssignment(name: string, ra: PlanRoleAssignment, roles: Map<string, authorization.RoleDefinition>): authorization.RoleAssignment {
+  /**
+   * One role assignment of the plan as synthesized (`ra.principalId` may carry
+   * a placeholder: `substitute` turns it into the real id).
+   */
+  private createAssignment(
+    name: string,
+    ra: PlanRoleAssignment,
+    roles: Map<string, authorization.RoleDefinition>,
+    substitute: (text: string) => string | pulumi.Output<string>,
+  ): authorization.RoleAssignment {
+    if (ra.principalRef === undefined && typeof ra.principalId !== 'string') {
+      throw new pulumi.ResourceError(`role assignment ${ra.name} must have a principalId or a principalRef, got neither; requested by ${ra.requestedBy.join(', ')}`, this);
+    }
     // an identity of the plan with this principal id (ref principal:<id>) gives it only once its lookup has checked it
     const principalId = ra.principalRef !== undefined
       ? this.identities[ra.principalRef].principalId
-      : this.identities[`principal:${ra.principalId!.toLowerCase()}`]?.principalId ?? pulumi.output(ra.principalId!);
+      : this.identities[`principal:${ra.principalId!.toLowerCase()}`]?.principalId ?? pulumi.output(substitute(ra.principalId!));
     const role = roles.get(ra.roleDefinitionId);
     return new authorization.RoleAssignment(`${name}-assignment-${ra.name}`, {
       roleAssignmentName: ra.name,
