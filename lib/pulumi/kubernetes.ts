@@ -18,13 +18,15 @@ export interface KubernetesObject {
 export function synthObjects(app: App): { yaml: string; objects: KubernetesObject[] } {
   const objects: KubernetesObject[] = [];
   const charts = app.charts;
+  const saved = new Map<Chart, PropertyDescriptor | undefined>();
   for (const chart of charts) {
-    // synthYaml renders each chart exactly once through chart.toJson()
-    const own = Chart.prototype.toJson;
+    // synthYaml renders each chart exactly once through chart.toJson(): the chart's own, a subclass's override included
+    saved.set(chart, Object.getOwnPropertyDescriptor(chart, 'toJson'));
+    const own = chart.toJson.bind(chart);
     Object.defineProperty(chart, 'toJson', {
       configurable: true,
-      value: function toJson(this: Chart) {
-        const docs = own.call(this);
+      value: function toJson() {
+        const docs = own();
         objects.push(...docs);
         return docs;
       },
@@ -33,7 +35,10 @@ export function synthObjects(app: App): { yaml: string; objects: KubernetesObjec
   try {
     return { yaml: app.synthYaml(), objects };
   } finally {
-    for (const chart of charts) delete (chart as { toJson?: unknown }).toJson;
+    for (const [chart, descriptor] of saved) {
+      delete (chart as { toJson?: unknown }).toJson;
+      if (descriptor) Object.defineProperty(chart, 'toJson', descriptor);
+    }
   }
 }
 
