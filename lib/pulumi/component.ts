@@ -65,7 +65,8 @@ export class AzureMlMesh extends pulumi.ComponentResource {
   /** The manifests with the resolved ids (multi-document YAML). */
   public readonly manifests: pulumi.Output<string>;
   /**
-   * The applied manifests, one resource per object (Namespaces first, then in synthesis order),
+   * The applied manifests, one resource per object (Namespaces first, then the `security.istio.io`
+   * objects and NetworkPolicies, which every workload waits for, then in synthesis order),
    * named `<name>/<kind>/<namespace>/<object name>` (`<name>/<kind>/<object name>`
    * for cluster-scoped kinds); empty without a Kubernetes provider.
    */

@@ -10,7 +10,7 @@ import { installMocks } from './fixtures';
 installMocks(false);
 
 /* eslint-disable @typescript-eslint/no-require-imports */
-const { synthObjects } = require('../../lib/pulumi/kubernetes') as typeof import('../../lib/pulumi/kubernetes');
+const { applyManifests, synthObjects } = require('../../lib/pulumi/kubernetes') as typeof import('../../lib/pulumi/kubernetes');
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** A chart that labels every object it renders, in its own toJson. */
@@ -42,4 +42,36 @@ describe('synthObjects', () => {
   });
 });
 
-void pulumi;
+const nameOf = (r: unknown) => (r as { __name?: string }).__name;
+
+describe('applyManifests', () => {
+  test('workloads wait for the security.istio.io policies and NetworkPolicies; other objects do not', () => {
+    // what each resource was declared to depend on, seen through a transformation of the parent (children inherit it)
+    const dependsOn = new Map<string, string[]>();
+    const parent = new pulumi.ComponentResource('test:index:Parent', 'ordered', {}, {
+      transformations: [(args) => {
+        const deps = args.opts.dependsOn;
+        dependsOn.set(args.name, (Array.isArray(deps) ? deps : deps ? [deps] : []).map(nameOf).filter((n): n is string => n !== undefined).sort());
+        return undefined;
+      }],
+    });
+    const obj = (apiVersion: string, kind: string, name: string, namespace?: string) =>
+      ({ apiVersion, kind, metadata: { name, ...(namespace ? { namespace } : {}) } });
+    applyManifests('m', [
+      obj('apps/v1', 'Deployment', 'fraud', 'fraud'),
+      obj('v1', 'Service', 'fraud', 'fraud'),
+      obj('batch/v1', 'CronJob', 'report', 'batch'),
+      obj('v1', 'Pod', 'debug', 'fraud'),
+      obj('security.istio.io/v1', 'AuthorizationPolicy', 'deny-without-token', 'fraud'),
+      obj('security.istio.io/v1', 'PeerAuthentication', 'strict', 'fraud'),
+      obj('networking.k8s.io/v1', 'NetworkPolicy', 'fraud', 'fraud'),
+      obj('v1', 'Namespace', 'fraud'),
+    ], { parent });
+    const fences = ['m/AuthorizationPolicy/fraud/deny-without-token', 'm/NetworkPolicy/fraud/fraud', 'm/PeerAuthentication/fraud/strict'];
+    for (const workload of ['m/Deployment/fraud/fraud', 'm/CronJob/batch/report', 'm/Pod/fraud/debug']) {
+      expect(dependsOn.get(workload)).toEqual(expect.arrayContaining(fences));
+    }
+    expect(dependsOn.get('m/Service/fraud/fraud')).toEqual(['m/Namespace/fraud']);
+    expect(dependsOn.get('m/AuthorizationPolicy/fraud/deny-without-token')).toEqual(['m/Namespace/fraud']);
+  });
+});
