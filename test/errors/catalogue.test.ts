@@ -413,6 +413,10 @@ export const WARNING_CATALOGUE: Array<[name: string, build: (app: App) => void, 
     const ep = new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', { ...base(), azureScope: ENDPOINT_SCOPE });
     ep.grantInvoke(bind(app, {}));
   }, /\[fraud\/Endpoint\] azureScope is set, but grantInvoke on an in-cluster endpoint assigns no Azure role: Azure does not check Azure RBAC when an in-cluster endpoint scores, so the grant is mesh-only \(azure-plan\.json meshOnlyGrants\); remove azureScope/],
+  ['a workload caller whose principal id is unknown at synth', (app) => {
+    const ep = new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', base());
+    ep.grantInvoke(bind(app, { identity: ManagedIdentity.existing({ resourceId: IDENTITY_ID }) }));
+  }, /\[fraud\/Endpoint\] grantInvoke\(batch\/Id\)\.workload is cluster\.local\/ns\/batch\/sa\/scorer, whose identity \/subscriptions\/.*\/scorer-identity has no principal id at synth: its ALLOW rule admits the mesh principal with any token of the tenant, without the identity's oid condition; declare principalId in ManagedIdentity\.existing, or deploy with the Pulumi component \(AzureMlMesh\), which resolves it/],
   ['acknowledgePlainHttpInPod with passthrough', managed({ acknowledgePlainHttpInPod: true }),
     /\[batch\/Fraud\] acknowledgePlainHttpInPod is true with tlsMode PASSTHROUGH: nothing is sent in plain HTTP and no NetworkPolicy is added; remove it/],
   ['AKS add-on profile with an egress gateway in istio-system', managed({ meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, egressGateway: ISTIO_EGRESS_GATEWAY }),
