@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { Construct } from 'constructs';
 import { v5 as uuidv5 } from 'uuid';
 import { Artifacts } from '../diagnostics/artifacts';
-import { Problem, problem } from '../errors';
+import { Problem, problem, show } from '../errors';
 import { ManagedIdentity } from '../identity/managed-identity';
-import { sortStrings } from '../util/names';
+import { canonicalJson, compareStrings, sortStrings } from '../util/names';
 import { AzureRole, MESH_UUID_NAMESPACE } from './role';
 import { AzureScope } from './scope';
 
@@ -179,7 +179,8 @@ export class AzurePlan extends Construct {
     return new AzurePlan(app, PLAN_ID);
   }
 
-  private readonly identities = new Map<string, { identity: ManagedIdentity; source: Construct }>();
+  /** Every declaration of each identity, by plan reference (one per identity value and source). */
+  private readonly identities = new Map<string, Array<{ identity: ManagedIdentity; source: Construct }>>();
   /** Every credential as declared, in declaration order; identical ones collapse in the plan. */
   private readonly credentials: Array<PlanFederatedCredential & { source: string }> = [];
   private readonly assignments = new Map<string, AssignmentRecord>();
@@ -195,9 +196,17 @@ export class AzurePlan extends Construct {
     Artifacts.of(scope)?.add(AZURE_PLAN_FILE, (outcome) => (outcome.error === undefined ? this.render() : undefined));
   }
 
-  /** Records an identity (idempotent). */
+  /**
+   * Records an identity (idempotent). Each declaration is kept: declarations
+   * of one identity that differ are errors of the bindings that made them
+   * (see {@link AzurePlan.bindingProblems}), never settled by declaration order.
+   */
   public addIdentity(identity: ManagedIdentity, source: Construct): void {
-    if (!this.identities.has(identity.ref)) this.identities.set(identity.ref, { identity, source });
+    const declarations = this.identities.get(identity.ref) ?? [];
+    if (declarations.some((d) => d.identity === identity && d.source === source)) return;
+    declarations.push({ identity, source });
+    this.identities.set(identity.ref, declarations);
+    this.declarations = undefined;
   }
 
   /** Records a federated credential (idempotent per identity, issuer and subject). */
@@ -254,8 +263,61 @@ export class AzurePlan extends Construct {
         out.push(problem('credentialName', `the same for every binding of ${mine.subject}`, mine.name, `${renamed.source} names it "${renamed.name}"`));
       }
     }
+    out.push(...this.declarationProblems(source));
     return out;
   }
+
+  /**
+   * The identities `source` declared, against every other declaration: one
+   * plan reference declared two ways (ids, resource or
+   * createFederatedCredentials differ), or one Azure resource under two
+   * references. Reported to every binding involved, whatever the order.
+   */
+  private declarationProblems(source: Construct): Problem[] {
+    const out: Problem[] = [];
+    const hint = 'declare one ManagedIdentity and pass it to every binding and grant';
+    const index = this.declarationIndex();
+    for (const { ref, identity } of index.bySource.get(source.node.path) ?? []) {
+      const key = declarationKey(identity);
+      const other = sortBy(this.identities.get(ref)!.filter((d) => declarationKey(d.identity) !== key), (d) => d.source.node.path)[0];
+      if (other) {
+        out.push(problem('identity', `declared as ${other.source.node.path} declares identity ${ref}`, identity.declaration,
+          `${other.source.node.path} declares ${show(other.identity.declaration)}: one identity has one set of ids, one resource and one createFederatedCredentials setting; ${hint}`));
+      }
+      const resource = resourceKey(identity);
+      if (resource === undefined) continue;
+      const others = (index.byResource.get(resource.key) ?? []).filter((o) => o.ref !== ref && sameSubscription(o.subscriptionId, resource.subscriptionId));
+      const twice = sortBy(others, (o) => o.path)[0];
+      if (twice) {
+        out.push(problem('identity', `the only declaration of user-assigned identity ${resource.key}`, ref,
+          `${twice.path} declares it as ${twice.ref}: its credentials and role assignments would be written twice (concurrent writes to one identity fail); ${hint}`));
+      }
+    }
+    return out;
+  }
+
+  /** Declarations by source path and by Azure resource (`<resource group>/<name>`, lower-case), rebuilt when an identity was added. */
+  private declarationIndex(): NonNullable<AzurePlan['declarations']> {
+    if (!this.declarations) {
+      const bySource = new Map<string, Array<{ ref: string; identity: ManagedIdentity }>>();
+      const byResource = new Map<string, Array<{ ref: string; path: string; subscriptionId?: string }>>();
+      for (const [ref, declarations] of this.identities) {
+        for (const d of declarations) {
+          const path = d.source.node.path;
+          bySource.set(path, [...(bySource.get(path) ?? []), { ref, identity: d.identity }]);
+          const resource = resourceKey(d.identity);
+          if (resource) byResource.set(resource.key, [...(byResource.get(resource.key) ?? []), { ref, path, subscriptionId: resource.subscriptionId }]);
+        }
+      }
+      this.declarations = { bySource, byResource };
+    }
+    return this.declarations;
+  }
+
+  private declarations?: {
+    bySource: Map<string, Array<{ ref: string; identity: ManagedIdentity }>>;
+    byResource: Map<string, Array<{ ref: string; path: string; subscriptionId?: string }>>;
+  };
 
   /** Records a role assignment (idempotent per scope, principal and role); returns its name. */
   public addRoleAssignment(assignment: { scope: AzureScope; role: AzureRole; principal: PlanPrincipal }, source: Construct): string {
@@ -278,7 +340,7 @@ export class AzurePlan extends Construct {
 
   /** The plan document (sorted, deterministic). */
   public toJson(): AzurePlanDocument {
-    const identities = sortStrings(this.identities.keys()).map((ref) => planIdentity(this.identities.get(ref)!.identity, this.identities.get(ref)!.source));
+    const identities = sortStrings(this.identities.keys()).map((ref) => planIdentity(this.declarationOf(ref).identity, this.declarationOf(ref).source));
     const credentials = this.uniqueCredentials();
     const assignments = sortStrings(this.assignments.keys()).map((name) => this.planAssignment(name));
     const applicationCredentials = sortStrings(this.applicationCredentials.keys()).map((k) => {
@@ -348,6 +410,15 @@ export class AzurePlan extends Construct {
     return sortStrings(unique.keys()).map((k) => unique.get(k)!);
   }
 
+  /**
+   * The declaration an identity is rendered from: the one whose source path
+   * sorts first (declarations that differ fail validation; this keeps even
+   * equal ones, written in different letter case, independent of order).
+   */
+  private declarationOf(ref: string): { identity: ManagedIdentity; source: Construct } {
+    return sortBy(this.identities.get(ref)!, (d) => d.source.node.path)[0];
+  }
+
   private planAssignment(name: string): PlanRoleAssignment {
     const r = this.assignments.get(name)!;
     const sub = r.scope.subscriptionId;
@@ -359,7 +430,7 @@ export class AzurePlan extends Construct {
       requestedBy: sortStrings(r.requestedBy),
     };
     if ('identity' in r.principal) {
-      const ids = r.principal.identity.ids(this.identities.get(r.principal.identity.ref)!.source);
+      const ids = r.principal.identity.ids(this.declarationOf(r.principal.identity.ref).source);
       return {
         ...base,
         principalType: PrincipalType.SERVICE_PRINCIPAL,
@@ -423,6 +494,31 @@ export function roleAssignmentName(scope: AzureScope, principal: string, roleDef
 
 function principalKey(principal: PlanPrincipal): string {
   return 'identity' in principal ? principal.identity.ref : `principal:${principal.principalId.toLowerCase()}`;
+}
+
+/** Sorted copy of `items` by a string key (stable for equal keys). */
+function sortBy<T>(items: readonly T[], key: (item: T) => string): T[] {
+  return [...items].sort((a, b) => compareStrings(key(a), key(b)));
+}
+
+const declarationKeys = new WeakMap<ManagedIdentity, string>();
+
+/** A declaration compared case-insensitively (ARM names, ids and regions are). */
+function declarationKey(identity: ManagedIdentity): string {
+  let key = declarationKeys.get(identity);
+  if (key === undefined) declarationKeys.set(identity, key = canonicalJson(identity.declaration).toLowerCase());
+  return key;
+}
+
+/** The Azure resource of an identity, when the declaration names it: `<resource group>/<name>` (lower-case) and the subscription. */
+function resourceKey(identity: ManagedIdentity): { key: string; subscriptionId?: string } | undefined {
+  const r = identity.resource;
+  return r && { key: `${r.resourceGroup}/${r.name}`.toLowerCase(), subscriptionId: r.subscriptionId?.toLowerCase() };
+}
+
+/** Two subscriptions that may be one (an identity declared without one is in the deployment tool's). */
+function sameSubscription(a: string | undefined, b: string | undefined): boolean {
+  return a === undefined || b === undefined || a === b;
 }
 
 function planIdentity(identity: ManagedIdentity, source: Construct): PlanIdentity {

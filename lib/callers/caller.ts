@@ -1,4 +1,4 @@
-import { Problem, problem } from '../errors';
+import { Problem, problem, warning } from '../errors';
 import { EntraTenant, TokenIssuer } from '../entra/tenant';
 import { AuthorizationPolicySpecRules, AuthorizationPolicySpecRulesWhen } from '../imports/security.istio.io';
 import { canonicalJson, isGuid, sortStrings } from '../util/names';
@@ -40,6 +40,14 @@ export interface IMeshWorkload {
   readonly meshPrincipal: string;
   /** The identity's principal (object) id, when known at synth. */
   readonly principalId?: string;
+  /**
+   * The workload's Azure identity (a binding's `identity`): when it is set
+   * and `principalId` is not, the principal id exists but is not known at
+   * synth, and the caller warns (its rule has no `oid` condition).
+   *
+   * @default - no Azure identity: the mesh principal alone, by intent
+   */
+  readonly identity?: { readonly ref: string };
 }
 
 /** Printable ASCII without spaces and without `*` (Istio reads `*` as a prefix/suffix/presence match). */
@@ -159,10 +167,15 @@ export class Caller {
     if (principalId !== undefined && !isGuid(principalId)) {
       problems.push(problem('workload.principalId', 'a GUID', workload.principalId));
     }
+    // an identity whose principal id is not known yet (plain cdk8s synth of a created identity, or of an existing one declared without it)
+    const warnings = principalId === undefined && workload.identity !== undefined
+      ? [warning('workload', `is ${principal}, whose identity ${workload.identity.ref} has no principal id at synth: its ALLOW rule admits the mesh principal with any token of the tenant, `
+        + 'without the identity\'s oid condition; declare principalId in ManagedIdentity.existing, or deploy with the Pulumi component (AzureMlMesh), which resolves it')]
+      : [];
     return new Caller(CallerKind.WORKLOAD, `${principal}${principalId ? `|${principalId}` : ''}`, problems, () => ({
       principals: [principal],
       when: principalId ? [claim('oid', principalId)] : [],
-    }), typeof principal === 'string' ? /^[^/]+\/ns\/([^/]+)\/sa\/[^/]+$/.exec(principal)?.[1] : undefined);
+    }), typeof principal === 'string' ? /^[^/]+\/ns\/([^/]+)\/sa\/[^/]+$/.exec(principal)?.[1] : undefined, warnings);
   }
 
   private constructor(
@@ -174,6 +187,7 @@ export class Caller {
     private readonly condition: ConditionFn,
     /** For a workload caller, the namespace of its mesh principal (where its connections come from). */
     public readonly meshNamespace?: string,
+    private readonly declarationWarnings: Problem[] = [],
   ) {}
 
   /** A key unique per distinct caller: `<kind>:<id>`. */
@@ -184,6 +198,15 @@ export class Caller {
   /** Problems with this declaration (empty when valid). */
   public problems(): Problem[] {
     return [...this.declarationProblems];
+  }
+
+  /**
+   * What is legal but probably a mistake in this declaration (a workload
+   * whose identity's principal id is unknown at synth): reported as warnings
+   * by the endpoint that admits the caller, errors in strict mode.
+   */
+  public warnings(): Problem[] {
+    return [...this.declarationWarnings];
   }
 
   /**

@@ -496,6 +496,7 @@ export class SecureMlEndpoint extends Construct {
     if (this.callers.has(caller.key)) return;
     this.callers.set(caller.key, { caller, field });
     this.problems.add(...prefixed(`${field}.`, caller.problems()));
+    this.problems.warn(...prefixed(`${field}.`, caller.warnings()));
   }
 
   /** Where the declared callers' connections come from. */

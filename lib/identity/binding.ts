@@ -147,7 +147,9 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
     this.ids = this.identity instanceof ManagedIdentity ? this.identity.ids(this) : undefined;
 
     this.problems.add(...this.localProblems(props, trustDomain));
-    if (this.ids) this.serviceAccount.metadata.addAnnotation(CLIENT_ID_ANNOTATION, this.ids.clientId);
+    // a declared client id is annotated even while the principal id is looked up at deploy time
+    const clientId = this.identity instanceof ManagedIdentity ? this.identity.knownIds(this).clientId : undefined;
+    if (clientId !== undefined) this.serviceAccount.metadata.addAnnotation(CLIENT_ID_ANNOTATION, clientId);
     if (props.tenantId !== undefined) this.serviceAccount.metadata.addAnnotation(TENANT_ID_ANNOTATION, props.tenantId.toLowerCase());
 
     if (this.identity instanceof ManagedIdentity) {
@@ -172,9 +174,9 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
     return { identity: this.identity };
   }
 
-  /** The identity's principal (object) id, when known at synth. */
+  /** The identity's principal (object) id, when known at synth (resolved, or declared). */
   public get principalId(): string | undefined {
-    return this.ids?.principalId;
+    return this.identity instanceof ManagedIdentity ? this.identity.knownIds(this).principalId : undefined;
   }
 
   /**

@@ -262,6 +262,35 @@ export class ManagedIdentity {
     return ids && { clientId: declared.clientId ?? String(ids.clientId).toLowerCase(), principalId: declared.principalId ?? String(ids.principalId).toLowerCase() };
   }
 
+  /**
+   * What the declaration says, as written (`create` for an identity to
+   * create; the given fields for an existing one, `createFederatedCredentials`
+   * only when `false`): two declarations of one identity must say the same.
+   */
+  public get declaration(): Record<string, unknown> {
+    if (this.toCreate) {
+      const t = this.toCreate;
+      return { create: { name: t.name, resourceGroup: t.resourceGroup, subscriptionId: t.subscriptionId, location: t.location } };
+    }
+    const e = this.existingProps!;
+    const out: Record<string, unknown> = {};
+    for (const key of ['clientId', 'principalId', 'resourceId', 'name', 'resourceGroup', 'subscriptionId'] as const) {
+      if (e[key] !== undefined) out[key] = e[key];
+    }
+    if (e.createFederatedCredentials === false) out.createFederatedCredentials = false;
+    return out;
+  }
+
+  /**
+   * The ids known when `scope` is built, each as far as it is known: the
+   * resolved ids ({@link ManagedIdentity.ids}), else the declared ones (an
+   * existing identity declared with `clientId` or `principalId` alone still
+   * has that id at synth).
+   */
+  public knownIds(scope: Construct): Partial<IdentityIds> {
+    return this.ids(scope) ?? this.declaredIds;
+  }
+
   /** Problems with the declaration (empty when valid). */
   public problems(field = 'identity'): Problem[] {
     return this.existingProps ? existingProblems(this.existingProps, field) : newProblems(this.toCreate!, field);

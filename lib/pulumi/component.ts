@@ -65,7 +65,8 @@ export class AzureMlMesh extends pulumi.ComponentResource {
   /** The manifests with the resolved ids (multi-document YAML). */
   public readonly manifests: pulumi.Output<string>;
   /**
-   * The applied manifests, one resource per object (Namespaces first, then in synthesis order),
+   * The applied manifests, one resource per object (Namespaces first, then the `security.istio.io`
+   * objects and NetworkPolicies, which every workload waits for, then in synthesis order),
    * named `<name>/<kind>/<namespace>/<object name>` (`<name>/<kind>/<object name>`
    * for cluster-scoped kinds); empty without a Kubernetes provider.
    */
@@ -84,7 +85,10 @@ export class AzureMlMesh extends pulumi.ComponentResource {
 
     const placeholders = new IdentityPlaceholders();
     const { app, yaml, objects } = this.synth(args, placeholders);
-    this.plan = placeholders.strip(AzurePlan.of(app).toJson());
+    // the plan as synthesized, placeholders included: what the component creates is read from it (placeholders
+    // replaced by Outputs); the public plan strips them, as `cdk8s synth` writes it
+    const planned = AzurePlan.of(app).toJson();
+    this.plan = placeholders.strip(planned);
     this.scoringUrls = app.node.findAll()
       .filter((c): c is ManagedOnlineEndpoint => c instanceof ManagedOnlineEndpoint)
       .map((e) => e.scoringUrl)
@@ -112,17 +116,17 @@ export class AzureMlMesh extends pulumi.ComponentResource {
       const needed = identity.clientId === undefined || identity.principalId === undefined || identity.createFederatedCredentials !== false;
       const lookup = target && needed ? this.lookUp(identity, target) : undefined;
       if (lookup) found.set(identity.ref, lookup);
-      this.identities[identity.ref] = {
-        clientId: identity.clientId !== undefined ? pulumi.output(identity.clientId) : lookup!.clientId,
-        principalId: identity.principalId !== undefined ? pulumi.output(identity.principalId) : lookup!.principalId,
-      };
+      // with a lookup, even declared ids come from it: it fails on a declared id that is not the identity's,
+      // so nothing that uses them (role assignments, manifests) is created before that check
+      this.identities[identity.ref] = lookup
+        ? { clientId: lookup.clientId, principalId: lookup.principalId }
+        : { clientId: pulumi.output(identity.clientId!), principalId: pulumi.output(identity.principalId!) };
     }
 
     this.createdIdentities = created;
     this.credentials = this.createCredentials(name, created, found);
     const roles = this.createRoleDefinitions(name);
     this.roleDefinitions = [...roles.values()];
-    this.roleAssignments = this.plan.roleAssignments.map((ra) => this.createAssignment(name, ra, roles));
 
     // one synthesis; placeholders become the identities' Outputs
     const idOf = (t: { ref: string; field: 'clientId' | 'principalId' }) => {
@@ -130,6 +134,7 @@ export class AzureMlMesh extends pulumi.ComponentResource {
       if (!ids) throw new pulumi.ResourceError(`manifests: identity ${t.ref} must be in the Azure plan (bound by a MeshIdentityBinding or granted a role), got its ${t.field} used outside of it`, this);
       return ids[t.field];
     };
+    this.roleAssignments = planned.roleAssignments.map((ra) => this.createAssignment(name, ra, roles, (text) => placeholders.substituteText(text, idOf)));
     this.manifests = pulumi.output(placeholders.substituteText(yaml, idOf));
     this.kubernetesResources = args.kubernetesProvider
       ? applyManifests(name, objects.map((o) => placeholders.substitute(o, idOf) as KubernetesObject), {
@@ -198,7 +203,11 @@ export class AzureMlMesh extends pulumi.ComponentResource {
           }
         }
         const subscription = /^\/subscriptions\/([^/]+)\//i.exec(r.id ?? '')?.[1]?.toLowerCase();
-        if (target.subscriptionId !== undefined && subscription !== undefined && subscription !== target.subscriptionId) {
+        if (target.subscriptionId !== undefined && subscription === undefined) {
+          throw fail(`found in subscription ${target.subscriptionId}`, r.id,
+            'Azure returned an id without a subscription, so the identity\'s subscription cannot be checked');
+        }
+        if (target.subscriptionId !== undefined && subscription !== target.subscriptionId) {
           throw fail(`found in subscription ${target.subscriptionId}`, r.id,
             'the azure-native provider works in another subscription; pass a provider for the identity\'s subscription through the component\'s opts (providers)');
         }
@@ -220,15 +229,18 @@ export class AzureMlMesh extends pulumi.ComponentResource {
     const out: CredentialResource[] = [];
     const byIdentity = new Map<string, PlanFederatedCredential[]>();
     for (const c of this.plan.federatedCredentials) byIdentity.set(c.identityRef, [...(byIdentity.get(c.identityRef) ?? []), c]);
+    // one chain per Azure resource, not per plan reference (validation rejects one resource under two references; this holds regardless)
+    const chains = new Map<string, pulumi.Resource | undefined>();
     for (const [ref, credentials] of byIdentity) {
       const identity = this.plan.identities.find((i) => i.ref === ref)!;
       if (identity.createFederatedCredentials === false) continue;
       // identityProblems() has already failed on an identity without one
       const target = identityTarget(identity)!;
+      const chain = `${target.resourceGroup}/${target.name}`.toLowerCase();
       // an existing identity's credentials wait for (and fail with) its lookup
       const lookup = found.get(ref);
       const resourceName = lookup ? lookup.apply(() => target.name) : target.name;
-      let previous: pulumi.Resource | undefined = created.get(ref);
+      let previous: pulumi.Resource | undefined = chains.get(chain) ?? created.get(ref);
       for (const c of credentials) {
         const fic: managedidentity.FederatedIdentityCredential = new managedidentity.FederatedIdentityCredential(`${name}-credential-${target.name}-${c.name}`, {
           resourceGroupName: target.resourceGroup,
@@ -241,6 +253,7 @@ export class AzureMlMesh extends pulumi.ComponentResource {
         out.push({ credential: fic, after: previous });
         previous = fic;
       }
+      chains.set(chain, previous);
     }
     return out;
   }
@@ -262,8 +275,23 @@ export class AzureMlMesh extends pulumi.ComponentResource {
     return out;
   }
 
-  private createAssignment(name: string, ra: PlanRoleAssignment, roles: Map<string, authorization.RoleDefinition>): authorization.RoleAssignment {
-    const principalId = ra.principalRef !== undefined ? this.identities[ra.principalRef].principalId : pulumi.output(ra.principalId!);
+  /**
+   * One role assignment of the plan as synthesized (`ra.principalId` may carry
+   * a placeholder: `substitute` turns it into the real id).
+   */
+  private createAssignment(
+    name: string,
+    ra: PlanRoleAssignment,
+    roles: Map<string, authorization.RoleDefinition>,
+    substitute: (text: string) => string | pulumi.Output<string>,
+  ): authorization.RoleAssignment {
+    if (ra.principalRef === undefined && typeof ra.principalId !== 'string') {
+      throw new pulumi.ResourceError(`role assignment ${ra.name} must have a principalId or a principalRef, got neither; requested by ${ra.requestedBy.join(', ')}`, this);
+    }
+    // an identity of the plan with this principal id (ref principal:<id>) gives it only once its lookup has checked it
+    const principalId = ra.principalRef !== undefined
+      ? this.identities[ra.principalRef].principalId
+      : this.identities[`principal:${ra.principalId!.toLowerCase()}`]?.principalId ?? pulumi.output(substitute(ra.principalId!));
     const role = roles.get(ra.roleDefinitionId);
     return new authorization.RoleAssignment(`${name}-assignment-${ra.name}`, {
       roleAssignmentName: ra.name,

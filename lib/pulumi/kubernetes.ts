@@ -18,13 +18,15 @@ export interface KubernetesObject {
 export function synthObjects(app: App): { yaml: string; objects: KubernetesObject[] } {
   const objects: KubernetesObject[] = [];
   const charts = app.charts;
+  const saved = new Map<Chart, PropertyDescriptor | undefined>();
   for (const chart of charts) {
-    // synthYaml renders each chart exactly once through chart.toJson()
-    const own = Chart.prototype.toJson;
+    // synthYaml renders each chart exactly once through chart.toJson(): the chart's own, a subclass's override included
+    saved.set(chart, Object.getOwnPropertyDescriptor(chart, 'toJson'));
+    const own = chart.toJson.bind(chart);
     Object.defineProperty(chart, 'toJson', {
       configurable: true,
-      value: function toJson(this: Chart) {
-        const docs = own.call(this);
+      value: function toJson() {
+        const docs = own();
         objects.push(...docs);
         return docs;
       },
@@ -33,7 +35,10 @@ export function synthObjects(app: App): { yaml: string; objects: KubernetesObjec
   try {
     return { yaml: app.synthYaml(), objects };
   } finally {
-    for (const chart of charts) delete (chart as { toJson?: unknown }).toJson;
+    for (const [chart, descriptor] of saved) {
+      delete (chart as { toJson?: unknown }).toJson;
+      if (descriptor) Object.defineProperty(chart, 'toJson', descriptor);
+    }
   }
 }
 
@@ -48,12 +53,17 @@ type CoreResourceClass = (new (name: string, args: Record<string, unknown>, opts
  * `CustomResource`, whose token `kubernetes:<group>/<version>:<Kind>` is the one
  * the typed classes use. Resource names are `<name>/<kind>/<namespace>/<object name>`
  * (`<name>/<kind>/<object name>` when cluster-scoped): stable as long as the
- * object is. Objects in a namespace the manifests create wait for it.
+ * object is. Objects in a namespace the manifests create wait for it, and
+ * workloads (Pods, Deployments, StatefulSets, DaemonSets, ReplicaSets, Jobs,
+ * CronJobs, Argo Rollouts) wait for every `security.istio.io` object and
+ * NetworkPolicy, so no pod serves before its fences exist. Created in that
+ * order: Namespaces, those fences, then the rest in synthesis order.
  */
 export function applyManifests(name: string, objects: KubernetesObject[], opts: pulumi.CustomResourceOptions & { parent: pulumi.Resource }): pulumi.CustomResource[] {
   const namespaces = new Map<string, pulumi.CustomResource>();
+  const fences: pulumi.CustomResource[] = [];
   const out: pulumi.CustomResource[] = [];
-  const ordered = [...objects.filter(isNamespace), ...objects.filter((o) => !isNamespace(o))];
+  const ordered = [...objects.filter(isNamespace), ...objects.filter(isFence), ...objects.filter((o) => !isNamespace(o) && !isFence(o))];
   const seen = new Set<string>();
   for (const obj of ordered) {
     const namespace = typeof obj.metadata?.namespace === 'string' ? obj.metadata.namespace : undefined;
@@ -68,7 +78,8 @@ export function applyManifests(name: string, objects: KubernetesObject[], opts: 
     }
     seen.add(key);
     const waitFor = namespace !== undefined ? namespaces.get(namespace) : undefined;
-    const dependsOn = [...asArray(opts.dependsOn), ...(waitFor ? [waitFor] : [])];
+    // a workload's pods start only once the policies and NetworkPolicies that fence them exist
+    const dependsOn = [...asArray(opts.dependsOn), ...(waitFor ? [waitFor] : []), ...(isWorkload(obj) ? fences : [])];
     const resourceOpts: pulumi.CustomResourceOptions = { ...opts, dependsOn };
     let resource: pulumi.CustomResource;
     if (obj.apiVersion === 'v1') {
@@ -81,6 +92,7 @@ export function applyManifests(name: string, objects: KubernetesObject[], opts: 
       resource = new CustomResource(resourceName, obj as unknown as ConstructorParameters<typeof CustomResource>[1], resourceOpts);
     }
     if (isNamespace(obj)) namespaces.set(objectName, resource);
+    if (isFence(obj)) fences.push(resource);
     out.push(resource);
   }
   return out;
@@ -88,6 +100,25 @@ export function applyManifests(name: string, objects: KubernetesObject[], opts: 
 
 function isNamespace(obj: KubernetesObject): boolean {
   return obj.apiVersion === 'v1' && obj.kind === 'Namespace';
+}
+
+/** Istio security objects (PeerAuthentication, RequestAuthentication, AuthorizationPolicy) and NetworkPolicies. */
+function isFence(obj: KubernetesObject): boolean {
+  const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  return group === 'security.istio.io' || (group === 'networking.k8s.io' && obj.kind === 'NetworkPolicy');
+}
+
+/** Kinds that run pods. */
+const WORKLOAD_KINDS = new Map<string, readonly string[]>([
+  ['', ['Pod', 'ReplicationController']],
+  ['apps', ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet']],
+  ['batch', ['Job', 'CronJob']],
+  ['argoproj.io', ['Rollout']],
+]);
+
+function isWorkload(obj: KubernetesObject): boolean {
+  const group = obj.apiVersion.includes('/') ? obj.apiVersion.split('/')[0] : '';
+  return WORKLOAD_KINDS.get(group)?.includes(obj.kind) ?? false;
 }
 
 function asArray(dependsOn: pulumi.CustomResourceOptions['dependsOn']): pulumi.Input<pulumi.Resource>[] {

@@ -121,6 +121,7 @@ export const CATALOGUE: Row[] = [
 const SUB = '6c2f4e1a-9b8d-4c7e-a5f3-2d1b0e9c8a7f';
 const IDS = { clientId: '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d', principalId: '9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b' };
 const OIDC = `https://westeurope.oic.prod-aks.azure.com/${TID}/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/`;
+const IDENTITY_ID = `/subscriptions/${SUB}/resourceGroups/ml-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/scorer-identity`;
 const ENDPOINT_SCOPE = AzureScope.onlineEndpoint({ subscriptionId: SUB, resourceGroup: 'ml-prod', workspace: 'fraud-ws', endpoint: 'fraud-scoring' });
 
 function bindingProps(): MeshIdentityBindingProps {
@@ -169,6 +170,16 @@ export const APP_CATALOGUE: Array<[name: string, build: (app: App) => void, mess
     new MeshIdentityBinding(chart, 'A', bindingProps());
     new MeshIdentityBinding(new Chart(app, 'batch2', { namespace: 'batch' }), 'B', bindingProps());
   }, /\[batch2\/B\] serviceAccount must be bound by one MeshIdentityBinding, got "batch\/scorer"; it is also bound by batch\/A/],
+  ['one identity declared two ways', (app) => {
+    const chart = new Chart(app, 'batch', { namespace: 'batch' });
+    new MeshIdentityBinding(chart, 'A', { ...bindingProps(), serviceAccountName: 'a', identity: ManagedIdentity.existing({ resourceId: IDENTITY_ID, createFederatedCredentials: false }) });
+    new MeshIdentityBinding(chart, 'B', { ...bindingProps(), serviceAccountName: 'b', identity: ManagedIdentity.existing({ resourceId: IDENTITY_ID }) });
+  }, /\[batch\/A\] identity must be declared as batch\/B declares identity \/subscriptions\/.*\/scorer-identity, got \{"resourceId":".*","createFederatedCredentials":false\}; batch\/B declares \{"resourceId":".*"\}: one identity has one set of ids, one resource and one createFederatedCredentials setting; declare one ManagedIdentity and pass it to every binding and grant/],
+  ['one identity resource under two references', (app) => {
+    const chart = new Chart(app, 'batch', { namespace: 'batch' });
+    new MeshIdentityBinding(chart, 'A', { ...bindingProps(), serviceAccountName: 'a', identity: ManagedIdentity.existing({ resourceId: IDENTITY_ID }) });
+    new MeshIdentityBinding(chart, 'B', { ...bindingProps(), serviceAccountName: 'b', identity: ManagedIdentity.existing({ name: 'scorer-identity', resourceGroup: 'ml-jobs' }) });
+  }, /\[batch\/B\] identity must be the only declaration of user-assigned identity ml-jobs\/scorer-identity, got "identity:ml-jobs\/scorer-identity"; batch\/A declares it as \/subscriptions\/.*\/scorer-identity: its credentials and role assignments would be written twice \(concurrent writes to one identity fail\); declare one ManagedIdentity and pass it to every binding and grant/],
   ['binding namespace differs from the given ServiceAccount', (app) => {
     const chart = new Chart(app, 'batch', { namespace: 'batch' });
     const sa = new kplus.ServiceAccount(chart, 'SA', { metadata: { name: 'scorer' } });
@@ -402,6 +413,10 @@ export const WARNING_CATALOGUE: Array<[name: string, build: (app: App) => void, 
     const ep = new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', { ...base(), azureScope: ENDPOINT_SCOPE });
     ep.grantInvoke(bind(app, {}));
   }, /\[fraud\/Endpoint\] azureScope is set, but grantInvoke on an in-cluster endpoint assigns no Azure role: Azure does not check Azure RBAC when an in-cluster endpoint scores, so the grant is mesh-only \(azure-plan\.json meshOnlyGrants\); remove azureScope/],
+  ['a workload caller whose principal id is unknown at synth', (app) => {
+    const ep = new SecureMlEndpoint(new Chart(app, 'fraud'), 'Endpoint', base());
+    ep.grantInvoke(bind(app, { identity: ManagedIdentity.existing({ resourceId: IDENTITY_ID }) }));
+  }, /\[fraud\/Endpoint\] grantInvoke\(batch\/Id\)\.workload is cluster\.local\/ns\/batch\/sa\/scorer, whose identity \/subscriptions\/.*\/scorer-identity has no principal id at synth: its ALLOW rule admits the mesh principal with any token of the tenant, without the identity's oid condition; declare principalId in ManagedIdentity\.existing, or deploy with the Pulumi component \(AzureMlMesh\), which resolves it/],
   ['acknowledgePlainHttpInPod with passthrough', managed({ acknowledgePlainHttpInPod: true }),
     /\[batch\/Fraud\] acknowledgePlainHttpInPod is true with tlsMode PASSTHROUGH: nothing is sent in plain HTTP and no NetworkPolicy is added; remove it/],
   ['AKS add-on profile with an egress gateway in istio-system', managed({ meshProfile: AKS_ISTIO_ADDON_CONTROL_PLANE, egressGateway: ISTIO_EGRESS_GATEWAY }),

@@ -52,9 +52,10 @@ describe('ManagedIdentity.existing', () => {
     expect(plan.roleAssignments.map((r) => [r.principalRef, r.principalId])).toEqual([['identity:ml-jobs/scorer-identity', undefined]]);
   });
 
-  test('by resource id with the client id only: the plan keeps the declared id', () => {
+  test('by resource id with the client id only: the plan keeps the declared id, and the ServiceAccount carries it', () => {
     const { plan, annotation } = synth(ManagedIdentity.existing({ resourceId: RESOURCE_ID, clientId: IDS.clientId.toUpperCase() }));
-    expect(annotation).toBeUndefined();
+    // the declared id is used although the principal id is looked up at deploy time (review finding 3)
+    expect(annotation).toBe(IDS.clientId);
     expect(plan.identities).toEqual([{ ref: RESOURCE_ID.toLowerCase(), create: false, resourceId: RESOURCE_ID, clientId: IDS.clientId }]);
   });
 

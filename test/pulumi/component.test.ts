@@ -7,7 +7,7 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { Chart } from 'cdk8s';
-import { AzureRole, AzureScope, Caller, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, PrincipalType, SecureMlEndpoint } from '../../lib';
+import { AzurePlan, AzureRole, AzureScope, Caller, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, PrincipalType, SecureMlEndpoint } from '../../lib';
 import { CREATED_IDS, EXISTING, EXISTING_RESOURCE, OIDC, SUB, TID, build, installMocks, lookups, registered } from './fixtures';
 
 installMocks(false);
@@ -211,6 +211,26 @@ describe('AzureMlMesh (Pulumi component)', () => {
     const names = k8s.map((c) => `${c.inputs.kind}/${c.inputs.metadata.name}`);
     const fromYaml = [...(await value(mesh.manifests)).matchAll(/^kind: (\S+)\nmetadata:\n(?:  .*\n)*?  name: (\S+)$/gm)].map((m) => `${m[1]}/${m[2]}`);
     expect([...names].sort()).toEqual([...fromYaml].sort());
+  });
+
+  test('a principal id known only at deploy time, given as a plain principal, reaches Azure as the real id (never undefined)', async () => {
+    const mesh = new AzureMlMesh('plain', {
+      build: (app) => {
+        const b = new MeshIdentityBinding(new Chart(app, 'batch', { namespace: 'batch' }), 'Features', {
+          identity: ManagedIdentity.create({ name: 'feature-svc', resourceGroup: 'ml-prod', subscriptionId: SUB, location: 'westeurope' }),
+          oidcIssuerUrl: OIDC, serviceAccountName: 'features',
+        });
+        // a custom grantee: the binding's principal id as a plain principal (a placeholder while the component synthesizes)
+        AzurePlan.of(app).addRoleAssignment({
+          scope: AzureScope.resourceGroup(SUB, 'ml-prod'), role: AzureRole.READER,
+          principal: { principalId: b.principalId!, principalType: PrincipalType.SERVICE_PRINCIPAL },
+        }, b);
+      },
+    });
+    await settled(mesh);
+    expect(ofType('azure-native:authorization:RoleAssignment').map((c) => c.inputs)).toEqual([expect.objectContaining({
+      principalId: CREATED_IDS['feature-svc'].principalId, principalType: PrincipalType.SERVICE_PRINCIPAL, roleDefinitionId: AzureRole.READER.roleDefinitionId(SUB),
+    })]);
   });
 
   test('a bad declaration is a ResourceError listing the problems', () => {

@@ -8,8 +8,8 @@
  */
 import * as pulumi from '@pulumi/pulumi';
 import { Chart } from 'cdk8s';
-import { ManagedIdentity, MeshIdentityBinding } from '../../lib';
-import { EXISTING_RESOURCE, OIDC, installMocks, registered } from './fixtures';
+import { AzureRole, AzureScope, ManagedIdentity, MeshIdentityBinding } from '../../lib';
+import { EXISTING, EXISTING_RESOURCE, OIDC, SUB, installMocks, registered } from './fixtures';
 
 installMocks(false);
 const failures: string[] = [];
@@ -28,13 +28,24 @@ const SCENARIOS: Record<string, { ref: string; identity: ManagedIdentity }> = {
     ref: `identity:${EXISTING_RESOURCE.resourceGroup}/${EXISTING_RESOURCE.name}`,
     identity: ManagedIdentity.existing({ ...EXISTING_RESOURCE, clientId: '11111111-2222-4333-8444-555555555555' }),
   },
+  // both ids declared, the principal id mistyped: the lookup that checks it must come before any role assignment
+  'principal-mismatch': {
+    ref: 'principal:11111111-2222-4333-8444-555555555555',
+    identity: ManagedIdentity.existing({ ...EXISTING_RESOURCE, clientId: EXISTING.clientId, principalId: '11111111-2222-4333-8444-555555555555' }),
+  },
+  // a declared subscription, and an id from Azure that does not parse: the subscription cannot be checked
+  'unparsable-id': {
+    ref: `/subscriptions/${SUB}/resourcegroups/ml-jobs/providers/microsoft.managedidentity/userassignedidentities/odd-identity`,
+    identity: ManagedIdentity.existing({ resourceId: `/subscriptions/${SUB}/resourceGroups/ml-jobs/providers/Microsoft.ManagedIdentity/userAssignedIdentities/odd-identity` }),
+  },
 };
 
 async function main(): Promise<void> {
   const { ref, identity } = SCENARIOS[process.argv[2]];
   const mesh = new AzureMlMesh(process.argv[2], {
     build: (app) => {
-      new MeshIdentityBinding(new Chart(app, 'batch', { namespace: 'batch' }), 'Scorer', { identity, oidcIssuerUrl: OIDC, serviceAccountName: 'scorer' });
+      const binding = new MeshIdentityBinding(new Chart(app, 'batch', { namespace: 'batch' }), 'Scorer', { identity, oidcIssuerUrl: OIDC, serviceAccountName: 'scorer' });
+      binding.grantRole(AzureRole.READER, AzureScope.resourceGroup(SUB, 'ml-jobs'));
     },
   });
   const error = await (mesh.identities[ref].principalId as unknown as { promise(): Promise<string> }).promise().then(() => undefined, (e: unknown) => e);
@@ -45,6 +56,7 @@ async function main(): Promise<void> {
     message: (error as Error | undefined)?.message,
     failures,
     credentials: registered.filter((r) => r.type === 'azure-native:managedidentity:FederatedIdentityCredential').length,
+    roleAssignments: registered.filter((r) => r.type === 'azure-native:authorization:RoleAssignment').length,
   }));
   process.exit(0);
 }

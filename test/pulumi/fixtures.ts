@@ -32,6 +32,14 @@ export const existingIdentities: Record<string, { id: string; name: string; clie
     ...EXISTING,
     tenantId: TID,
   },
+  // an identity whose id, as returned, does not parse (finding 5: the subscription check must not be skipped)
+  'ml-jobs/odd-identity': {
+    id: 'odd-identity',
+    name: 'odd-identity',
+    clientId: '6a6a6a6a-1111-4222-8333-444444444444',
+    principalId: '6b6b6b6b-1111-4222-8333-444444444444',
+    tenantId: TID,
+  },
   // examples/pulumi's reporting job
   'ml-prod/fraud-reporting': {
     id: `/subscriptions/${SUB}/resourceGroups/ml-prod/providers/Microsoft.ManagedIdentity/userAssignedIdentities/fraud-reporting`,

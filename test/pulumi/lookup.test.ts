@@ -6,11 +6,13 @@
  */
 import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
-import { EXISTING, EXISTING_RESOURCE } from './fixtures';
+import { EXISTING, EXISTING_RESOURCE, SUB } from './fixtures';
 
 const root = path.resolve(__dirname, '../..');
 
-function deploy(scenario: 'missing' | 'mismatch'): { resourceError: boolean; message?: string; failures: string[]; credentials: number } {
+function deploy(scenario: 'missing' | 'mismatch' | 'principal-mismatch' | 'unparsable-id'): {
+  resourceError: boolean; message?: string; failures: string[]; credentials: number; roleAssignments: number;
+} {
   // the exit status is Pulumi's (non-zero: the deployment failed, registrations were left pending); the result is on stdout
   const run = spawnSync(process.execPath, [path.join(root, 'node_modules/tsx/dist/cli.mjs'), path.join(__dirname, 'deploy-failures.ts'), scenario], { cwd: root });
   const out = run.stdout.toString();
@@ -41,6 +43,28 @@ describe('existing identities the component cannot use', () => {
     expect(result.message).toContain(message);
     expect(result.failures.length).toBeGreaterThan(0);
     for (const f of result.failures) expect(f).toContain(message);
+    expect(result.credentials).toBe(0);
+  }, 30_000);
+
+  test('fails: a declared principal id that is not the identity\'s stops its role assignment (the assignment waits for the check)', () => {
+    const result = deploy('principal-mismatch');
+    const message = 'identity principal:11111111-2222-4333-8444-555555555555 must be the principalId of the user-assigned identity '
+      + `"${EXISTING_RESOURCE.name}" in resource group "${EXISTING_RESOURCE.resourceGroup}", got "11111111-2222-4333-8444-555555555555"; `
+      + `Azure says ${EXISTING.principalId}; fix principalId or the identity's name and resource group`;
+    expect(result.resourceError).toBe(true);
+    expect(result.message).toContain(message);
+    // no role is ever granted to the mistyped principal
+    expect(result.roleAssignments).toBe(0);
+    expect(result.credentials).toBe(0);
+  }, 30_000);
+
+  test('fails: a declared subscription cannot be checked against an id that does not parse', () => {
+    const result = deploy('unparsable-id');
+    const message = `identity /subscriptions/${SUB}/resourcegroups/ml-jobs/providers/microsoft.managedidentity/userassignedidentities/odd-identity `
+      + `must be found in subscription ${SUB}, got "odd-identity"; Azure returned an id without a subscription, so the identity's subscription cannot be checked`;
+    expect(result.resourceError).toBe(true);
+    expect(result.message).toContain(message);
+    expect(result.roleAssignments).toBe(0);
     expect(result.credentials).toBe(0);
   }, 30_000);
 });
