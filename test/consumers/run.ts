@@ -54,9 +54,9 @@ const CASES: readonly Case[] = [
 
 /** What a user writes: a cdk8s-plus Deployment behind a SecureMlEndpoint, synthesized; the Pulumi component type-checked and loaded. */
 function consumerSource(plus: string): string {
-  return `import { App, Chart } from 'cdk8s';
+  return `import { App, Chart, Cron } from 'cdk8s';
 import * as kplus from '${plus}';
-import { Caller, EndpointBackend, EntraTenant, MeshNamespace, SecureMlEndpoint } from 'cdk8s-azureml-mesh';
+import { Caller, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, MeshNamespace, SecureMlEndpoint } from 'cdk8s-azureml-mesh';
 import { istioSecurity, istioNetworking } from 'cdk8s-azureml-mesh/imports';
 import * as meshPulumi from 'cdk8s-azureml-mesh/pulumi';
 
@@ -66,11 +66,38 @@ function declare(app: App): SecureMlEndpoint {
   const model = new kplus.Deployment(chart, 'Model', {
     containers: [{ image: 'ghcr.io/contoso/fraud-model:1.0.0', ports: [{ number: 8080 }] }],
   });
+  // the consumer's cdk8s-plus objects handed to the library: a CronJob and a
+  // Deployment run as a bound identity, one ServiceAccount created by the
+  // binding (used as the line's IServiceAccount), one the consumer made
+  const batch = new Chart(app, 'batch', { namespace: 'batch' });
+  new MeshNamespace(batch, 'Namespace', { name: 'batch' });
+  const oidcIssuerUrl = 'https://westeurope.oic.prod-aks.azure.com/72f988bf-86f1-41af-91ab-2d7cd011db47/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/';
+  const scorer = new MeshIdentityBinding(batch, 'Scorer', {
+    identity: ManagedIdentity.existing({ clientId: '5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d', principalId: '9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b' }),
+    oidcIssuerUrl,
+    serviceAccountName: 'batch-scorer',
+  });
+  const nightly = new kplus.CronJob(batch, 'Nightly', {
+    schedule: Cron.daily(),
+    containers: [{ image: 'ghcr.io/contoso/batch-scorer:1.0.0' }],
+  });
+  scorer.applyTo(nightly);
+  const online = new kplus.Deployment(batch, 'Online', {
+    serviceAccount: scorer.serviceAccount,
+    containers: [{ image: 'ghcr.io/contoso/batch-scorer:1.0.0' }],
+  });
+  scorer.applyTo(online);
+  const own = new kplus.ServiceAccount(batch, 'Features', { metadata: { name: 'features' } });
+  const features = new MeshIdentityBinding(batch, 'FeaturesIdentity', {
+    identity: ManagedIdentity.existing({ clientId: '6b5c4d3e-2f10-4b0c-9d8e-7f6a5b4c3d2e', principalId: 'af9e8d7c-6b5a-4f4e-8d3c-2b1a0f9e8d7c' }),
+    oidcIssuerUrl,
+    serviceAccount: own,
+  });
   return new SecureMlEndpoint(chart, 'Endpoint', {
     backend: EndpointBackend.fromDeployment(model, { port: 80, targetPort: 8080 }),
     tenant: new EntraTenant({ tenantId: '72f988bf-86f1-41af-91ab-2d7cd011db47' }),
     audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
-    callers: [Caller.appRole('Fraud.Score')],
+    callers: [Caller.appRole('Fraud.Score'), Caller.workload(scorer), Caller.workload(features)],
   });
 }
 
@@ -90,9 +117,32 @@ if (!(allow instanceof istioSecurity.AuthorizationPolicy) || !(route instanceof 
 if (typeof meshPulumi.AzureMlMesh !== 'function') throw new Error('cdk8s-azureml-mesh/pulumi did not load');
 const yaml = app.synthYaml();
 const kinds = [...yaml.matchAll(/^kind: (\\w+)$/gm)].map((m) => m[1]).sort();
-for (const kind of ['AuthorizationPolicy', 'Deployment', 'Namespace', 'PeerAuthentication', 'RequestAuthentication', 'Service']) {
+for (const kind of ['AuthorizationPolicy', 'CronJob', 'Deployment', 'Namespace', 'PeerAuthentication', 'RequestAuthentication', 'Service', 'ServiceAccount']) {
   if (!kinds.includes(kind)) throw new Error('no ' + kind + ' in the synthesized manifests: ' + kinds.join(', '));
 }
+// what decides whether the consumer's workloads get their identity and mesh:
+// the CronJob's pods (one level deeper) and the Deployment's pods run as the
+// bound ServiceAccount, with the workload-identity label; the CronJob with a
+// native sidecar so its Jobs complete
+const docs = yaml.split(/^---$/m);
+const objectOf = (kind: string, name: RegExp): string => {
+  const d = docs.find((x) => new RegExp('^kind: ' + kind + '$', 'm').test(x) && name.test(x));
+  if (!d) throw new Error('no ' + kind + ' matching ' + name);
+  return d;
+};
+const cron = objectOf('CronJob', /name: batch-nightly/);
+for (const needle of ['serviceAccountName: batch-scorer', 'azure.workload.identity/use: "true"', 'sidecar.istio.io/nativeSidecar: "true"']) {
+  if (!cron.includes(needle)) throw new Error('the CronJob lacks ' + needle + ':\\n' + cron);
+}
+if (!/jobTemplate:[\\s\\S]*template:[\\s\\S]*serviceAccountName: batch-scorer/.test(cron)) throw new Error('serviceAccountName of the CronJob is not in its job template');
+const onlineDoc = objectOf('Deployment', /name: batch-online/);
+for (const needle of ['serviceAccountName: batch-scorer', 'azure.workload.identity/use: "true"']) {
+  if (!onlineDoc.includes(needle)) throw new Error('the Deployment lacks ' + needle);
+}
+if (!objectOf('ServiceAccount', /name: features$/m).includes('azure.workload.identity/client-id: 6b5c4d3e-2f10-4b0c-9d8e-7f6a5b4c3d2e')) {
+  throw new Error('the own ServiceAccount of the consumer did not get the client-id annotation');
+}
+if (process.env.CDK8S_OUTDIR) app.synth(); // under cdk8s synth
 console.log('synthesized ' + kinds.length + ' objects');
 console.log('yaml ' + yaml.length + ' ' + yaml);
 `;
@@ -180,7 +230,37 @@ async function runCase(dir: string, c: Case, plus: string): Promise<Result> {
       return { name: c.name, ok: false, detail: `run on ${node} failed:\n${out || (e as Error).message}`, seconds: seconds() };
     }
   }
+  if (c.name === CDK8S_SYNTH_CASE) {
+    const problem = await cdk8sSynth(cwd, js);
+    if (problem) return { name: c.name, ok: false, detail: `cdk8s synth: ${problem}`, seconds: seconds() };
+    summaries.push('cdk8s synth: dist/ holds only .k8s.yaml manifests, the plan in azureml-mesh.out/');
+  }
   return { name: c.name, ok: true, detail: summaries.join('; '), yamlHash, seconds: seconds() };
+}
+
+/** The case also run through the cdk8s CLI, as users run it in CI. */
+const CDK8S_SYNTH_CASE = 'node16-cjs';
+
+/**
+ * `cdk8s synth` (the repository's cdk8s-cli, offline) over the compiled
+ * consumer: it must write the manifests into dist/ and nothing else there,
+ * and the Azure plan into the library's own folder. Returns what went wrong.
+ */
+async function cdk8sSynth(cwd: string, js: string): Promise<string | undefined> {
+  fs.writeFileSync(path.join(cwd, 'cdk8s.yaml'), `app: node ${path.relative(cwd, js)}\n`);
+  const cli = path.join(ROOT, 'node_modules', 'cdk8s-cli', 'bin', 'cdk8s');
+  try {
+    await run(process.execPath, [cli, 'synth', '--no-check-upgrade'], { cwd, timeout: 300_000, env: { ...process.env, CDK8S_CHECK_UPGRADE: 'false' } });
+  } catch (e) {
+    return `${(e as { stdout?: string }).stdout ?? ''}${(e as { stderr?: string }).stderr ?? ''}`.trim() || (e as Error).message;
+  }
+  const dist = path.join(cwd, 'dist');
+  const files = fs.existsSync(dist) ? fs.readdirSync(dist).sort() : [];
+  if (files.length === 0) return 'wrote no dist/';
+  const foreign = files.filter((f) => !f.endsWith('.k8s.yaml'));
+  if (foreign.length > 0) return `dist/ holds files that are not manifests: ${foreign.join(', ')}`;
+  if (!fs.existsSync(path.join(cwd, 'azureml-mesh.out', 'azure-plan.json'))) return 'no azureml-mesh.out/azure-plan.json';
+  return undefined;
 }
 
 function extraNodes(): string[] {
