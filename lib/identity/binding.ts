@@ -9,7 +9,7 @@ import { Problem, ProblemCollector, problem } from '../errors';
 import { NATIVE_SIDECAR_ANNOTATION, optOutProblem } from '../mesh/profile';
 import { OwnServiceAccount } from '../util/kube-objects';
 import { compareStrings, isDnsLabel, isDnsSubdomain, isGuid } from '../util/names';
-import { IServiceAccountObject, IWorkloadObject, kindOf, podSpecPath } from '../util/workload';
+import { IServiceAccountObject, IWorkloadObject, isProblem, kindOf, podSpecPath, renderWorkload } from '../util/workload';
 import { IdentityIds, ManagedIdentity } from './managed-identity';
 
 /** ServiceAccount annotation that names the identity's client id. */
@@ -215,7 +215,11 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
       // a classic sidecar never exits, so the Job would never complete
       workload.podMetadata.addAnnotation(NATIVE_SIDECAR_ANNOTATION, 'true');
     }
-    this.problems.addCheck(() => [optOutProblem(ApiObject.of(workload), `applyTo(${workload.node.path})`, workload.node.path)].filter((p): p is Problem => p !== undefined));
+    this.problems.addCheck(() => {
+      const rendered = renderWorkload(workload, `applyTo(${workload.node.path})`);
+      if (isProblem(rendered)) return [];
+      return [optOutProblem(rendered.template, `applyTo(${workload.node.path})`, workload.node.path)].filter((p): p is Problem => p !== undefined);
+    });
     ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpecPath(workload)}/serviceAccountName`, this.serviceAccountName));
   }
 
