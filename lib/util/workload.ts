@@ -157,9 +157,11 @@ export function workloadKindProblem(workload: IConstruct, field: string, kinds: 
 /**
  * Renders a workload (its `ApiObject`, JSON patches applied) and reads its
  * pod template, or returns the problem: a kind without one, a workload that
- * renders none, a workload that fails to render.
+ * renders none, a workload that fails to render. `patched` names the pod
+ * spec path where the caller added a JSON patch (a patch under a template
+ * the object does not render makes it fail).
  */
-export function renderWorkload(workload: IConstruct, field: string): RenderedWorkload | Problem {
+export function renderWorkload(workload: IConstruct, field: string, patched?: string): RenderedWorkload | Problem {
   const kind = kindOf(workload);
   const path = workload.node.path;
   const where = podTemplatePath(kind);
@@ -167,9 +169,9 @@ export function renderWorkload(workload: IConstruct, field: string): RenderedWor
   try {
     json = ApiObject.of(workload).toJson();
   } catch (e) {
-    // e.g. a JSON patch the library added under a pod template the object does not render
-    const cause = String((e as Error)?.message ?? e).split('\n')[0];
-    return problem(field, `a workload with a pod template (${path} fails to render: ${cause})`, kind,
+    // cdk8s prefixes the cause with the object's path and name, which the message names already
+    const cause = String((e as Error)?.message ?? e).split('\n')[0].replace(/^Failed serializing construct at path '[^']*' with name '[^']*': /, '');
+    return problem(field, `a workload with a pod template (${path} fails to render${patched ? ` once serviceAccountName is patched in at ${patched}` : ''}: ${cause})`, kind,
       `a ${kind} renders its pods at ${where}`);
   }
   const template = kind === 'CronJob' ? json?.spec?.jobTemplate?.spec?.template : kind === 'Pod' ? json : json?.spec?.template;
