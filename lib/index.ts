@@ -1,9 +1,15 @@
+/**
+ * The public API of `cdk8s-azureml-mesh` (the package root). Every name is
+ * listed in api/cdk8s-azureml-mesh.api.md (`npm run api:check` fails when the
+ * surface drifts); helpers the modules share stay unexported here.
+ */
 export { Diagnostics, DiagnosticSeverity, MeshValidationError, PRINT_WARNINGS_CONTEXT, STRICT_CONTEXT } from './errors';
 export type { Diagnostic } from './errors';
 export type { Problem } from './errors';
 export * from './entra/tenant';
 export * from './entra/application';
-export * from './callers/caller';
+export { Caller, CallerKind } from './callers/caller';
+export type { CallerRenderContext, IMeshWorkload } from './callers/caller';
 export * from './endpoint/backend';
 export * from './endpoint/secure-ml-endpoint';
 export { LIST_CLAIMS } from './mesh/security';
@@ -14,7 +20,8 @@ export * from './azure/scope';
 export * from './azure/role';
 export * from './azure/plan';
 export * from './identity/managed-identity';
-export * from './identity/binding';
+export { CLIENT_ID_ANNOTATION, HOLD_UNTIL_PROXY_STARTS, MeshIdentityBinding, PROXY_CONFIG_ANNOTATION, TENANT_ID_ANNOTATION, USE_LABEL } from './identity/binding';
+export type { IMeshGrantee, MeshIdentityBindingProps } from './identity/binding';
 export * from './identity/principal';
 export { MANAGED_BY_LABEL } from './util/names';
 export * from './edge/types';
@@ -26,8 +33,10 @@ export * from './edge/tls';
 export { DEFAULT_MAX_BODY_SIZE } from './edge/common';
 export { DEFAULT_OAUTH2_PROXY_IMAGE } from './edge/sign-in';
 export type { BrowserSignInOptions } from './edge/sign-in';
-export * from './egress/mesh-egress';
-export * from './egress/managed-online-endpoint';
+export { AKS_ISTIO_ADDON_CONTROL_PLANE, AKS_ISTIO_CONTROL_PLANE_NAMESPACE, ISTIO_CONTROL_PLANE_NAMESPACE, MESH_PROFILE_CONTEXT, UPSTREAM_ISTIO_CONTROL_PLANE } from './egress/mesh-egress';
+export type { ControlPlaneProfile } from './egress/mesh-egress';
+export { DEPLOYMENT_HEADER, EgressTlsMode, ISTIO_EGRESS_GATEWAY, ManagedOnlineEndpoint, OnlineEndpointAuthMode } from './egress/managed-online-endpoint';
+export type { DeploymentPin, EgressGateway, ManagedOnlineEndpointProps } from './egress/managed-online-endpoint';
 export { MeshProfile, ISTIO_INJECTION_LABEL, ISTIO_REVISION_LABEL, SIDECAR_INJECT, NATIVE_SIDECAR_ANNOTATION } from './mesh/profile';
 export type { IstioProfileOptions } from './mesh/profile';
 export { MeshNamespace } from './endpoint/mesh-namespace';
@@ -38,3 +47,4 @@ export * from './mesh/audit-log';
 export { ModelPodsFence } from './endpoint/azureml-model-pods';
 export type { IServiceAccountObject, IServiceObject, IServicePortObject, IWorkloadObject, SubjectConfigurationObject } from './util/workload';
 export * from './diagnostics';
+export type { ModelPodsFenceProps } from './endpoint/azureml-model-pods';

@@ -121,7 +121,7 @@ export interface ManagedOnlineEndpointProps {
    * bearer token in plain HTTP to its own sidecar, and in clear text to the
    * internet if the sidecar is missing or bypassed. Required with
    * origination; each caller namespace then gets a NetworkPolicy
-   * ({@link PlainHttpFence}) that refuses TCP 80 leaving the cluster from
+   * (construct id `PlainHttpFence`) that refuses TCP 80 leaving the cluster from
    * its workload-identity pods.
    *
    * @default false - origination is refused

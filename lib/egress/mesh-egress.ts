@@ -4,6 +4,7 @@ import { Construct, IConstruct } from 'constructs';
 import { SecureMlEndpoint } from '../endpoint/secure-ml-endpoint';
 import { Problem, ProblemCollector, problem } from '../errors';
 import * as k8s from '../imports/k8s';
+import { KubeNetworkPolicy } from '../imports/k8s';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode,
@@ -195,7 +196,7 @@ export class PlainHttpFence extends Construct {
   }
 
   /** The NetworkPolicy. */
-  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  public readonly networkPolicy: KubeNetworkPolicy;
 
   private constructor(scope: Construct, id: string, public readonly namespace: string) {
     super(scope, id);
@@ -204,7 +205,7 @@ export class PlainHttpFence extends Construct {
     const dns: k8s.NetworkPolicyPort[] = [{ protocol: 'UDP', port: k8s.IntOrString.fromNumber(53) }];
     const anywhere: k8s.NetworkPolicyPeer[] = [{ ipBlock: { cidr: '0.0.0.0/0' } }, { ipBlock: { cidr: '::/0' } }];
     // under Resource/Resource, where the policy was when cdk8s-plus built it: its generated name hashes the path
-    this.networkPolicy = new k8s.KubeNetworkPolicy(new Construct(this, 'Resource'), 'Resource', {
+    this.networkPolicy = new KubeNetworkPolicy(new Construct(this, 'Resource'), 'Resource', {
       metadata: { namespace, labels: { ...MANAGED_BY_LABEL } },
       spec: {
         podSelector: { matchLabels: { [WORKLOAD_IDENTITY_LABEL]: 'true' } },

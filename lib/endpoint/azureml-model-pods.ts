@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
 import { ProblemCollector } from '../errors';
-import * as k8s from '../imports/k8s';
+import { KubeNetworkPolicy } from '../imports/k8s';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction, PeerAuthentication } from '../imports/security.istio.io';
 import { peerAuthenticationSpec } from '../mesh/security';
 import { MANAGED_BY_LABEL } from '../util/names';
@@ -27,7 +27,7 @@ export interface ModelPodsFenceProps {
 export class ModelPodsFence extends Construct {
   public readonly peerAuthentication: PeerAuthentication;
   public readonly allowRouter: AuthorizationPolicy;
-  public readonly networkPolicy: k8s.KubeNetworkPolicy;
+  public readonly networkPolicy: KubeNetworkPolicy;
 
   constructor(scope: Construct, id: string, props: ModelPodsFenceProps) {
     super(scope, id);
@@ -44,7 +44,7 @@ export class ModelPodsFence extends Construct {
         rules: [{ from: [{ source: { principals: [props.routerPrincipal] } }], to: [{ operation: { ports: [String(AZUREML_MODEL_POD_PORT)] } }] }],
       })),
     });
-    this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+    this.networkPolicy = new KubeNetworkPolicy(this, 'NetworkPolicy', {
       metadata,
       spec: props.problems.guard(() => networkPolicySpec({
         selector: selector(),

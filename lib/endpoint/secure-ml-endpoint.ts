@@ -18,7 +18,7 @@ import { AuthorizationPolicy, AuthorizationPolicySpecRules, PeerAuthentication, 
 import { Telemetry } from '../imports/telemetry.istio.io';
 import { MeshProfile } from '../mesh/profile';
 import { AUDIT_LOG_PROVIDER } from '../mesh/audit-log';
-import * as k8s from '../imports/k8s';
+import { KubeNetworkPolicy } from '../imports/k8s';
 import { MeshNamespace, namespaceObjects } from './mesh-namespace';
 import { ModelPodsFence } from './azureml-model-pods';
 import { NetworkSource, networkPolicySpec, networkSourceProblems } from './network-policy';
@@ -280,7 +280,7 @@ export class SecureMlEndpoint extends Construct {
   /** The fences of the model pods behind azureml-fe (`EndpointBackend.azureMlKubernetes({ modelPods })`). */
   public readonly modelPodsFences: ModelPodsFence[] = [];
   /** The NetworkPolicy fencing the backend pods, unless disabled. */
-  public readonly networkPolicy?: k8s.KubeNetworkPolicy;
+  public readonly networkPolicy?: KubeNetworkPolicy;
   /** The mesh the endpoint's pods are enrolled in. */
   public readonly mesh: MeshProfile;
 
@@ -424,7 +424,7 @@ export class SecureMlEndpoint extends Construct {
       }));
     });
     if (props.networkPolicy ?? true) {
-      this.networkPolicy = new k8s.KubeNetworkPolicy(this, 'NetworkPolicy', {
+      this.networkPolicy = new KubeNetworkPolicy(this, 'NetworkPolicy', {
         metadata,
         spec: this.problems.guard(() => networkPolicySpec({
           selector: selector(),

@@ -28,7 +28,7 @@ import {
 import { ruleIdOf, DiagnosticSeverity } from '../../lib/diagnostics/diagnostic';
 import { escapeData, escapeProperty, workflowCommand } from '../../lib/diagnostics/github';
 import { userFrame } from '../../lib/diagnostics/location';
-import { draft04OnlyKeywords, sarifSchema, validateSarif } from './sarif-schema';
+import { sarifSchema, validateSarif } from './sarif-schema';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const API = '0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5';
@@ -99,12 +99,10 @@ function capture<T>(env: Record<string, string | undefined>, fn: () => T): { res
 const read = (dir: string, f: string) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8'));
 
 describe('the official SARIF 2.1.0 schema', () => {
-  test('is the OASIS errata 01 schema, draft-04 with only its root id differing from draft-07', () => {
+  test('is the OASIS errata 01 schema (draft-04, compiled as such by ajv-draft-04)', () => {
     const schema = sarifSchema();
     expect(schema.id).toBe(SARIF_SCHEMA_URI);
     expect(schema.$schema).toBe('http://json-schema.org/draft-04/schema#');
-    expect(draft04OnlyKeywords(schema)).toEqual(['id']);
-    expect(draft04OnlyKeywords({ properties: { id: { type: 'string' } }, exclusiveMinimum: true })).toEqual(['exclusiveMinimum']);
   });
 
   test('rejects logs that break it (so the validation can fail)', () => {

@@ -12,8 +12,9 @@ import {
   ManagedIdentity,
   MeshIdentityBinding,
   SecureMlEndpoint,
-  defaultCredentialName,
 } from '../../lib';
+// internal: not exported from the package root
+import { defaultCredentialName } from '../../lib/identity/binding';
 import { Handmade, deploymentSpec } from '../plus/handmade';
 import { Manifest, allowPolicy, ofKind, one, synthApp } from '../util';
 
