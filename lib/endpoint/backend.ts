@@ -1,10 +1,12 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import { Problem, problem } from '../errors';
+import { Problem, problem, show } from '../errors';
 import { MeshProfile, optOutProblem } from '../mesh/profile';
 import { OwnService } from '../util/kube-objects';
 import { MANAGED_BY_LABEL, isDnsLabel, isLabelKey, isLabelValue } from '../util/names';
-import { IServiceObject, IWorkloadObject } from '../util/workload';
+import {
+  BACKEND_WORKLOAD_KINDS, IServiceObject, IWorkloadObject, RenderedWorkload, isProblem, missingOnPodTemplate, podTemplatePath, renderWorkload, workloadKindProblem,
+} from '../util/workload';
 
 /** What a backend learns from the endpoint when it binds. */
 export interface BackendBindContext {
@@ -220,9 +222,16 @@ export abstract class EndpointBackend {
   }
 
   /**
-   * A Deployment of your app (a cdk8s-plus `Deployment` of any line); the
-   * endpoint creates a ClusterIP Service for it, selecting the pods by the
-   * Deployment's own selector (`spec.selector.matchLabels`, read at synth).
+   * A Deployment of your app (a cdk8s-plus `Deployment`, `StatefulSet` or
+   * `DaemonSet` of any line, or a construct of that shape rendering one of
+   * those kinds or a `ReplicaSet`); the endpoint creates a ClusterIP Service
+   * for it, selecting the pods by the workload's own selector
+   * (`spec.selector.matchLabels`, read at synth).
+   *
+   * Checked at synth on the rendered object: a kind other than these, no pod
+   * template, a selector with `matchExpressions` (a Service cannot express
+   * it) or with labels the pod template lacks, pods that opt out of the mesh,
+   * and a `podMetadata` whose enrolment labels do not render are errors.
    */
   public static fromDeployment(deployment: IWorkloadObject, options: FromDeploymentOptions): EndpointBackend {
     return new DeploymentBackend(deployment, options);
@@ -332,20 +341,22 @@ class DeploymentBackend extends EndpointBackend {
 
   public bind(scope: Construct, context?: BackendBindContext): BoundBackend {
     const o = this.options;
-    const namespace = this.deployment.metadata.namespace ?? Chart.of(this.deployment).namespace;
-    // enrol the pods themselves, whatever their namespace says
-    for (const [k, v] of Object.entries((context?.mesh ?? MeshProfile.istio()).podLabels)) {
-      if (this.deployment.podMetadata.getLabel(k) === undefined) this.deployment.podMetadata.addLabel(k, v);
-    }
     const deployment = this.deployment;
+    const namespace = deployment.metadata.namespace ?? Chart.of(deployment).namespace;
+    // enrol the pods themselves, whatever their namespace says
+    const enrolment = (context?.mesh ?? MeshProfile.istio()).podLabels;
+    for (const [k, v] of Object.entries(enrolment)) {
+      if (deployment.podMetadata.getLabel(k) === undefined) deployment.podMetadata.addLabel(k, v);
+    }
     const service = new OwnService(scope, 'Service', {
       metadata: {
         ...(o.serviceName !== undefined ? { name: o.serviceName } : {}),
         namespace,
         labels: { ...MANAGED_BY_LABEL },
       },
-      // the pods the Deployment itself selects (cdk8s-plus: its pod address label), as rendered at synth
-      selector: () => ({ ...((ApiObject.of(deployment).toJson().spec?.selector?.matchLabels ?? {}) as Record<string, string>) }),
+      // the pods the Deployment itself selects (cdk8s-plus: its pod address label), as rendered at synth;
+      // a selector it cannot express (matchExpressions) is an error below
+      selector: () => ({ ...(renderedSelector(deployment).matchLabels ?? {}) }),
       // a port named for its protocol: Istio picks the protocol from the name, no sniffing
       ports: [{ name: o.protocol ?? BackendProtocol.HTTP, port: o.port, targetPort: o.targetPort ?? o.port }],
     });
@@ -356,11 +367,64 @@ class DeploymentBackend extends EndpointBackend {
         ...(o.serviceName === undefined ? [] : serviceNameProblems(o.serviceName)),
         ...portProblems('backend.port', o.port),
         ...(o.targetPort === undefined ? [] : portProblems('backend.targetPort', o.targetPort)),
-        ...(namespace === undefined ? [unknownNamespace(this.deployment.node.path)] : []),
-        ...[optOutProblem(ApiObject.of(deployment), 'backend', deployment.node.path)].filter((p): p is Problem => p !== undefined),
+        ...(namespace === undefined ? [unknownNamespace(deployment.node.path)] : []),
+        ...backendWorkloadProblems(deployment, enrolment),
       ],
     };
   }
+}
+
+/** The rendered `spec.selector` of a workload (empty when it renders none, or fails to render: reported by backendWorkloadProblems). */
+function renderedSelector(workload: IWorkloadObject): { matchLabels?: Record<string, string>; matchExpressions?: unknown } {
+  try {
+    const selector = ApiObject.of(workload).toJson().spec?.selector;
+    return typeof selector === 'object' && selector !== null ? selector : {};
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * What the rendered workload must be for the Service and the policies to
+ * protect exactly its pods (review finding 4): a kind with a pod template,
+ * pods in the mesh with the enrolment labels added through `podMetadata`
+ * rendered, and a selector of matchLabels that its pod template carries.
+ */
+function backendWorkloadProblems(workload: IWorkloadObject, enrolment: Record<string, string>): Problem[] {
+  const path = workload.node.path;
+  const kindProblem = workloadKindProblem(workload, 'backend', BACKEND_WORKLOAD_KINDS,
+    'the library checks and enrols the pods of these kinds only; for pods of another kind (an Argo Rollout), pass their Service to EndpointBackend.fromService');
+  if (kindProblem) return [kindProblem];
+  const rendered = renderWorkload(workload, 'backend');
+  if (isProblem(rendered)) return [rendered];
+  // the enrolment labels as podMetadata holds them now: a value the app set itself is kept, and must render too
+  const added = Object.fromEntries(Object.entries(enrolment).map(([k, v]) => [k, workload.podMetadata.getLabel(k) ?? v]));
+  return [
+    optOutProblem(rendered.template, 'backend', path),
+    missingOnPodTemplate(workload, rendered, 'backend', { labels: added }, 'enrol its pods in the mesh',
+      'its pods would run without a sidecar: reachable in plain text, and every policy skipped'),
+    ...workloadSelectorProblems(rendered, path),
+  ].filter((p): p is Problem => p !== undefined);
+}
+
+/** The Service selects by labels only: the workload's selector must be matchLabels that its pod template carries. */
+function workloadSelectorProblems(rendered: RenderedWorkload, path: string): Problem[] {
+  const selector = rendered.json?.spec?.selector ?? {};
+  const expressions = selector.matchExpressions;
+  if (Array.isArray(expressions) ? expressions.length > 0 : expressions !== undefined) {
+    return [problem('backend.selector',
+      `a selector of matchLabels only (${path}'s spec.selector has matchExpressions, which the Service and the policies cannot express: they would select pods the ${rendered.kind} does not)`,
+      selector,
+      `select the pods by matchLabels only (cdk8s-plus: keep select at its default, true), or pass EndpointBackend.fromService a Service that selects exactly the ${rendered.kind}'s pods`)];
+  }
+  const matchLabels = (selector.matchLabels ?? {}) as Record<string, string>;
+  const invalid = selectorProblems(matchLabels, `${path} selects no pods by matchLabels; set its spec.selector.matchLabels (cdk8s-plus: keep select at its default, true)`);
+  if (invalid.length > 0) return invalid;
+  if (Object.entries(matchLabels).every(([k, v]) => rendered.template.labels[k] === v)) return [];
+  return [problem('backend.selector',
+    `labels that ${path}'s pod template carries (${podTemplatePath(rendered.kind)}.metadata.labels: ${show(rendered.template.labels)})`,
+    matchLabels,
+    `the Service and the policies would select pods other than the ${rendered.kind}'s, which no check here sees; make spec.selector.matchLabels labels of the pod template`)];
 }
 
 /**

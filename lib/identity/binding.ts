@@ -9,7 +9,9 @@ import { Problem, ProblemCollector, problem } from '../errors';
 import { NATIVE_SIDECAR_ANNOTATION, optOutProblem } from '../mesh/profile';
 import { OwnServiceAccount } from '../util/kube-objects';
 import { compareStrings, isDnsLabel, isDnsSubdomain, isGuid } from '../util/names';
-import { IServiceAccountObject, IWorkloadObject, kindOf, podSpecPath } from '../util/workload';
+import {
+  IDENTITY_WORKLOAD_KINDS, IServiceAccountObject, IWorkloadObject, isProblem, kindOf, missingOnPodTemplate, podSpecPath, renderWorkload, workloadKindProblem,
+} from '../util/workload';
 import { IdentityIds, ManagedIdentity } from './managed-identity';
 
 /** ServiceAccount annotation that names the identity's client id. */
@@ -181,7 +183,8 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
 
   /**
    * Runs a workload (a cdk8s-plus Deployment, StatefulSet, DaemonSet, Job,
-   * CronJob or Pod of any line, 28 through 34) as this identity: sets its ServiceAccount, the pod-template label
+   * CronJob or Pod of any line, 28 through 34, or a construct of that shape
+   * rendering one of those kinds or a ReplicaSet) as this identity: sets its ServiceAccount, the pod-template label
    * `azure.workload.identity/use: "true"`, and the Istio annotation
    * `proxy.istio.io/config: {"holdApplicationUntilProxyStarts": true}` so the
    * app starts after the sidecar (token exchange goes through it).
@@ -195,6 +198,9 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
    *
    * A workload whose pods opt out of the mesh (`sidecar.istio.io/inject:
    * "false"`) is an error: its token exchange and calls would leave the mesh.
+   * So are, at synth, a kind other than those above, a workload that renders
+   * no pod template, and one whose rendered pod template lacks what was added
+   * through `podMetadata` (a `podMetadata` the object does not render).
    *
    * @see https://istio.io/latest/docs/reference/config/annotations/#SidecarNativeSidecar
    */
@@ -209,15 +215,38 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
         'a pod can only use a ServiceAccount of its own namespace'));
       return;
     }
+    const field = `applyTo(${workload.node.path})`;
+    // the kind as rendered, not `instanceof`: the workload may come from any cdk8s-plus line, or be hand-made
+    const kindProblem = workloadKindProblem(workload, field, IDENTITY_WORKLOAD_KINDS,
+      'the library sets the ServiceAccount and the pod labels of these kinds only, where their pod template is');
+    if (kindProblem) {
+      this.problems.add(kindProblem);
+      return;
+    }
+    const kind = kindOf(workload);
     workload.podMetadata.addLabel(USE_LABEL, 'true');
     workload.podMetadata.addAnnotation(PROXY_CONFIG_ANNOTATION, HOLD_UNTIL_PROXY_STARTS);
-    // the kind as rendered, not `instanceof`: the workload may come from any cdk8s-plus line
-    const kind = kindOf(workload);
+    const annotations = [PROXY_CONFIG_ANNOTATION];
     if (kind === 'Job' || kind === 'CronJob') {
       // a classic sidecar never exits, so the Job would never complete
       workload.podMetadata.addAnnotation(NATIVE_SIDECAR_ANNOTATION, 'true');
+      annotations.push(NATIVE_SIDECAR_ANNOTATION);
     }
-    this.problems.addCheck(() => [optOutProblem(ApiObject.of(workload), `applyTo(${workload.node.path})`, workload.node.path)].filter((p): p is Problem => p !== undefined));
+    this.problems.addCheck(() => {
+      const rendered = renderWorkload(workload, field, podSpecPath(workload));
+      if (isProblem(rendered)) return [rendered];
+      // what podMetadata holds now (the app may set its own proxy config after applyTo): it must be what renders
+      const meta = workload.podMetadata.toJson();
+      const added = {
+        labels: { [USE_LABEL]: meta.labels?.[USE_LABEL] },
+        annotations: Object.fromEntries(annotations.map((k) => [k, meta.annotations?.[k]])),
+      };
+      return [
+        optOutProblem(rendered.template, field, workload.node.path),
+        missingOnPodTemplate(workload, rendered, field, added, 'run its pods as the identity',
+          'without them the workload identity webhook does not give its pods a token, or the app starts before its sidecar'),
+      ].filter((p): p is Problem => p !== undefined);
+    });
     ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpecPath(workload)}/serviceAccountName`, this.serviceAccountName));
   }
 

@@ -1,6 +1,6 @@
-import { ApiObject } from 'cdk8s';
 import { Problem, problem } from '../errors';
 import { isLabelValue } from '../util/names';
+import { PodTemplateMetadata } from '../util/workload';
 
 /** The label that turns on upstream Istio's default sidecar injector for a namespace. */
 export const ISTIO_INJECTION_LABEL = 'istio-injection';
@@ -145,24 +145,15 @@ export class MeshProfile {
   }
 }
 
-/** The pod template metadata of a rendered workload (Deployment, StatefulSet, DaemonSet, Job, CronJob). */
-export function podTemplateMetadata(obj: ApiObject): { labels: Record<string, string>; annotations: Record<string, string> } | undefined {
-  const json = obj.toJson();
-  // a CronJob templates its pods one level deeper; a Pod is its own template
-  const template = json?.kind === 'CronJob' ? json.spec?.jobTemplate?.spec?.template : json?.kind === 'Pod' ? json : json?.spec?.template;
-  if (!template) return undefined;
-  return { labels: { ...(template.metadata?.labels ?? {}) }, annotations: { ...(template.metadata?.annotations ?? {}) } };
-}
-
 /**
  * Why a workload's pods opt out of the mesh (`sidecar.istio.io/inject: "false"`
- * as label or annotation), or undefined when they do not.
+ * as label or annotation), or undefined when they do not. It reads the pod
+ * template the workload rendered (`renderWorkload`), so a workload without
+ * one is reported there, never passed here as "no opt-out".
  */
-export function optOutProblem(obj: ApiObject, field: string, workloadPath: string = obj.node.path): Problem | undefined {
-  const meta = podTemplateMetadata(obj);
-  if (!meta) return undefined;
+export function optOutProblem(template: PodTemplateMetadata, field: string, workloadPath: string): Problem | undefined {
   // either form opts out (the label takes precedence in Istio, but a "false" annotation is a stated intent too)
-  const value = [meta.labels[SIDECAR_INJECT], meta.annotations[SIDECAR_INJECT]].find((v) => v !== undefined && v !== 'true');
+  const value = [template.labels[SIDECAR_INJECT], template.annotations[SIDECAR_INJECT]].find((v) => v !== undefined && v !== 'true');
   if (value === undefined) return undefined;
   return problem(field, `a workload whose pods are in the mesh (${workloadPath} sets ${SIDECAR_INJECT}: "${value}" on its pod template)`, value,
     'Istio policies act only on pods with a sidecar: without one the pods are reachable in plain text and every policy is skipped; remove the opt-out');

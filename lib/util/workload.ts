@@ -1,5 +1,6 @@
 import { ApiObject, ApiObjectMetadataDefinition } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { Problem, problem, show } from '../errors';
 
 /**
  * The objects the library takes from your app, described by the members it
@@ -9,13 +10,19 @@ import { IConstruct } from 'constructs';
  * `ApiObjectMetadataDefinition` is the same class for every line. Rendered
  * facts (kind, selector, ports, protocol) are read at synth from the object's
  * `ApiObject` (`ApiObject.of(x)`), never by `instanceof` against one line's
- * classes.
+ * classes. What the library adds through a member (`podMetadata`) is checked
+ * at synth against the rendered object: a member the object does not render
+ * is an error, not a silent no-op.
  */
 
 /**
  * A workload whose pods the library changes: a cdk8s-plus `Deployment`,
- * `StatefulSet`, `DaemonSet`, `Job`, `CronJob` or `Pod` of any line. Its kind
- * is read from its `ApiObject` (`ApiObject.of(workload).kind`).
+ * `StatefulSet`, `DaemonSet`, `Job`, `CronJob` or `Pod` of any line, or a
+ * construct of this shape whose `ApiObject` is one of those kinds (or a
+ * `ReplicaSet`). Its kind is read from its `ApiObject`
+ * (`ApiObject.of(workload).kind`), and `podMetadata` must be what the object
+ * renders as its pod template (`spec.template.metadata`; a CronJob's
+ * `spec.jobTemplate.spec.template.metadata`; a Pod's own `metadata`).
  */
 export interface IWorkloadObject extends IConstruct {
   /** The workload's own metadata (its namespace is read). */
@@ -100,6 +107,11 @@ export function kindOf(scope: IConstruct): string | undefined {
   }
 }
 
+/** The kinds `EndpointBackend.fromDeployment` serves: long-running pods that `spec.selector` selects. */
+export const BACKEND_WORKLOAD_KINDS: readonly string[] = ['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet'];
+/** The kinds `MeshIdentityBinding.applyTo` runs as an identity. */
+export const IDENTITY_WORKLOAD_KINDS: readonly string[] = [...BACKEND_WORKLOAD_KINDS, 'Job', 'CronJob', 'Pod'];
+
 /**
  * Where a workload's pod spec is in its manifest: a CronJob's pods are
  * templated one level deeper than other workloads', a Pod is its own spec.
@@ -110,4 +122,97 @@ export function podSpecPath(workload: IConstruct): string {
     case 'Pod': return '/spec';
     default: return '/spec/template/spec';
   }
+}
+
+/** Where a kind's pod template is, for messages (`spec.template`; a Pod is its own). */
+export function podTemplatePath(kind: string | undefined): string {
+  return kind === 'CronJob' ? 'spec.jobTemplate.spec.template' : 'spec.template';
+}
+
+/** The metadata of a rendered pod template. */
+export interface PodTemplateMetadata {
+  readonly labels: Record<string, string>;
+  readonly annotations: Record<string, string>;
+}
+
+/** A workload as rendered at synth: its manifest and its pod template's metadata. */
+export interface RenderedWorkload {
+  readonly kind: string;
+  readonly json: any;
+  readonly template: PodTemplateMetadata;
+}
+
+/**
+ * Problem when `workload` is not one of `kinds`, naming the kind it renders.
+ * Called with the kinds the caller knows where the pod template is.
+ */
+export function workloadKindProblem(workload: IConstruct, field: string, kinds: readonly string[], hint: string): Problem | undefined {
+  const kind = kindOf(workload);
+  if (kind !== undefined && kinds.includes(kind)) return undefined;
+  const list = `${kinds.slice(0, -1).join(', ')} or ${kinds[kinds.length - 1]}`;
+  return problem(field, `a ${list} (${workload.node.path})`, kind,
+    kind === undefined ? `${workload.node.path} has no cdk8s ApiObject (ApiObject.of finds none); pass a cdk8s-plus workload` : hint);
+}
+
+/**
+ * Renders a workload (its `ApiObject`, JSON patches applied) and reads its
+ * pod template, or returns the problem: a kind without one, a workload that
+ * renders none, a workload that fails to render. `patched` names the pod
+ * spec path where the caller added a JSON patch (a patch under a template
+ * the object does not render makes it fail).
+ */
+export function renderWorkload(workload: IConstruct, field: string, patched?: string): RenderedWorkload | Problem {
+  const kind = kindOf(workload);
+  const path = workload.node.path;
+  const where = podTemplatePath(kind);
+  let json: any;
+  try {
+    json = ApiObject.of(workload).toJson();
+  } catch (e) {
+    // cdk8s prefixes the cause with the object's path and name, which the message names already
+    const cause = String((e as Error)?.message ?? e).split('\n')[0].replace(/^Failed serializing construct at path '[^']*' with name '[^']*': /, '');
+    return problem(field, `a workload with a pod template (${path} fails to render${patched ? ` once serviceAccountName is patched in at ${patched}` : ''}: ${cause})`, kind,
+      `a ${kind} renders its pods at ${where}`);
+  }
+  const template = kind === 'CronJob' ? json?.spec?.jobTemplate?.spec?.template : kind === 'Pod' ? json : json?.spec?.template;
+  if (!isObject(template)) {
+    return problem(field, `a workload with a pod template (${path} renders no ${where})`, kind,
+      'the library checks and changes the pods a workload templates; without a template there is nothing to check');
+  }
+  const metadata = isObject(template.metadata) ? template.metadata : {};
+  return {
+    kind: kind as string,
+    json,
+    template: { labels: { ...(metadata.labels ?? {}) }, annotations: { ...(metadata.annotations ?? {}) } },
+  };
+}
+
+/** True when `rendered` is a problem rather than a rendered workload. */
+export function isProblem(rendered: RenderedWorkload | Problem): rendered is Problem {
+  return (rendered as Problem).message !== undefined;
+}
+
+/**
+ * Problem when labels or annotations the library added through `podMetadata`
+ * are not on the rendered pod template (a `podMetadata` the object does not
+ * render): `why` says what they were for, `hint` what follows without them.
+ */
+export function missingOnPodTemplate(
+  workload: IConstruct, rendered: RenderedWorkload, field: string,
+  added: { readonly labels?: Record<string, string>; readonly annotations?: Record<string, string> },
+  why: string, hint: string,
+): Problem | undefined {
+  const missingLabels = Object.entries(added.labels ?? {}).filter(([k, v]) => rendered.template.labels[k] !== v);
+  const missingAnnotations = Object.entries(added.annotations ?? {}).filter(([k, v]) => rendered.template.annotations[k] !== v);
+  const missing = [...missingLabels, ...missingAnnotations];
+  if (missing.length === 0) return undefined;
+  const where = rendered.kind === 'Pod' ? 'metadata, the Pod\'s own' : `${podTemplatePath(rendered.kind)}.metadata`;
+  return problem(field,
+    `a workload whose podMetadata is its pod template (${workload.node.path}'s rendered pod template lacks ${missing.map(([k, v]) => `${k}: ${show(v)}`).join(', ')}, added to ${why})`,
+    missingLabels.length > 0 ? rendered.template.labels : rendered.template.annotations,
+    `${hint}; render podMetadata as the pod template's metadata (${where}), as cdk8s-plus workloads do`);
+}
+
+function isObject(value: unknown): value is Record<string, any> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

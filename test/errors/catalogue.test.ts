@@ -37,6 +37,7 @@ import {
   TlsCertificate,
 } from '../../lib';
 import { validateSarif } from '../diagnostics/sarif-schema';
+import { Handmade, deploymentSpec } from '../plus/handmade';
 import { MeshOutput, synthToDisk } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -276,6 +277,42 @@ export const APP_CATALOGUE: Array<[name: string, build: (app: App) => void, mess
       mesh: MeshProfile.aksIstioAddon('asm-1-28'), meshConfig: { extensionProviders: [{ name: 'cdk8s-azureml-mesh-audit' }] },
     });
   }, /\[mesh\/AuditLog\] meshConfig\.extensionProviders must be providers other than "cdk8s-azureml-mesh-audit" \(it is added here\), got "cdk8s-azureml-mesh-audit"/],
+  // review finding 4: the rendered workload counts, not its members
+  ['Deployment backend selected by matchExpressions', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    const model = new kplus.Deployment(chart, 'Model', { select: false, podMetadata: { labels: { app: 'fraud' } }, containers: [{ image: 'model:1', portNumber: 8080 }] });
+    model.select(kplus.LabelSelector.of({ expressions: [kplus.LabelExpression.in('app', ['fraud'])] }));
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), backend: EndpointBackend.fromDeployment(model, { port: 80, targetPort: 8080 }) });
+  }, /\[fraud\/Endpoint\] backend\.selector must be a selector of matchLabels only \(fraud\/Model's spec\.selector has matchExpressions, which the Service and the policies cannot express: they would select pods the Deployment does not\), got \{"matchExpressions":\[\{"key":"app","operator":"In","values":\["fraud"\]\}\]\}; select the pods by matchLabels only \(cdk8s-plus: keep select at its default, true\)/],
+  ['Deployment backend whose selector its pods do not carry', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    const model = new Handmade(chart, 'Model', { kind: 'Deployment', spec: deploymentSpec({ matchLabels: { app: 'fraud' } }) });
+    model.podMetadata.addLabel('app', 'fraud-v2');
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), backend: EndpointBackend.fromDeployment(model, { port: 80, targetPort: 8080 }) });
+  }, /\[fraud\/Endpoint\] backend\.selector must be labels that fraud\/Model's pod template carries \(spec\.template\.metadata\.labels: \{"app":"fraud-v2","sidecar\.istio\.io\/inject":"true"\}\), got \{"app":"fraud"\}; the Service and the policies would select pods other than the Deployment's/],
+  ['Deployment backend whose podMetadata does not render', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    const model = new Handmade(chart, 'Model', { kind: 'Deployment', spec: deploymentSpec({ matchLabels: { app: 'fraud' } }), detached: true, templateLabels: { app: 'fraud' } });
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), backend: EndpointBackend.fromDeployment(model, { port: 80, targetPort: 8080 }) });
+  }, /\[fraud\/Endpoint\] backend must be a workload whose podMetadata is its pod template \(fraud\/Model's rendered pod template lacks sidecar\.istio\.io\/inject: "true", added to enrol its pods in the mesh\), got \{"app":"fraud"\}; its pods would run without a sidecar/],
+  ['Argo Rollout as a Deployment backend', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    const rollout = new Handmade(chart, 'Model', { kind: 'Rollout', apiVersion: 'argoproj.io/v1alpha1', spec: () => ({ workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'fraud' } }) });
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), backend: EndpointBackend.fromDeployment(rollout, { port: 80, targetPort: 8080 }) });
+  }, /\[fraud\/Endpoint\] backend must be a Deployment, StatefulSet, DaemonSet or ReplicaSet \(fraud\/Model\), got "Rollout"; the library checks and enrols the pods of these kinds only; for pods of another kind \(an Argo Rollout\), pass their Service to EndpointBackend\.fromService/],
+  ['Deployment backend without a pod template', (app) => {
+    const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+    const model = new Handmade(chart, 'Model', { kind: 'Deployment', spec: () => ({ replicas: 1, selector: { matchLabels: { app: 'fraud' } } }) });
+    new SecureMlEndpoint(chart, 'Endpoint', { ...base(), backend: EndpointBackend.fromDeployment(model, { port: 80, targetPort: 8080 }) });
+  }, /\[fraud\/Endpoint\] backend must be a workload with a pod template \(fraud\/Model renders no spec\.template\), got "Deployment"/],
+  ['applyTo an Argo Rollout', (app) => {
+    const chart = new Chart(app, 'batch', { namespace: 'batch' });
+    bind(app, {}, chart).applyTo(new Handmade(chart, 'Canary', { kind: 'Rollout', apiVersion: 'argoproj.io/v1alpha1', spec: () => ({ workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'scorer' } }) }));
+  }, /\[batch\/Id\] applyTo\(batch\/Canary\) must be a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod \(batch\/Canary\), got "Rollout"; the library sets the ServiceAccount and the pod labels of these kinds only/],
+  ['applyTo a workload whose podMetadata does not render', (app) => {
+    const chart = new Chart(app, 'batch', { namespace: 'batch' });
+    bind(app, {}, chart).applyTo(new Handmade(chart, 'Scorer', { kind: 'Deployment', spec: deploymentSpec({ matchLabels: { app: 'scorer' } }), detached: true, templateLabels: { app: 'scorer' } }));
+  }, /\[batch\/Id\] applyTo\(batch\/Scorer\) must be a workload whose podMetadata is its pod template \(batch\/Scorer's rendered pod template lacks azure\.workload\.identity\/use: "true", proxy\.istio\.io\/config: .*, added to run its pods as the identity\), got \{"app":"scorer"\}/],
 ];
 
 /** Every reported line: `[path] <lowercase field> must be ..., got ...`. */

@@ -1,4 +1,5 @@
-import { App, Chart, Cron, Testing } from 'cdk8s';
+import { ApiObjectMetadataDefinition, App, Chart, Cron, Testing } from 'cdk8s';
+import { Construct } from 'constructs';
 import * as kplus from 'cdk8s-plus-34';
 import {
   AzurePlan,
@@ -14,6 +15,7 @@ import {
 } from '../../lib';
 // internal: not exported from the package root
 import { defaultCredentialName } from '../../lib/identity/binding';
+import { Handmade, deploymentSpec } from '../plus/handmade';
 import { Manifest, allowPolicy, ofKind, one, synthApp } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -132,5 +134,81 @@ describe('MeshIdentityBinding', () => {
     });
     expect(ep.grantInvoke(b)).toBeUndefined();
     expect(() => Testing.synth(chart)).toThrow(/grantInvoke\(b\/Id\) must be a grantee in the same app as the endpoint/);
+  });
+});
+
+/**
+ * Security review finding 4: applyTo takes any workload of the structural
+ * shape, so what it adds must be on the rendered object: (b) the labels and
+ * annotations added through podMetadata render, (c) the kind is one whose
+ * pod template the library knows, and the workload renders one.
+ */
+describe('applyTo checks the rendered workload', () => {
+  function synthError(build: (chart: Chart, b: MeshIdentityBinding) => void): string {
+    const app = Testing.app();
+    const chart = new Chart(app, 'batch', { namespace: 'batch' });
+    build(chart, new MeshIdentityBinding(chart, 'Id', { identity: ManagedIdentity.existing(IDS), oidcIssuerUrl: ISSUER, serviceAccountName: 'scorer' }));
+    try {
+      app.synthYaml();
+    } catch (e) {
+      return (e as Error).message;
+    }
+    throw new Error('synth succeeded');
+  }
+
+  test('(b) a podMetadata the Deployment never renders is an error naming what is missing', () => {
+    const message = synthError((chart, b) => b.applyTo(new Handmade(chart, 'Scorer', {
+      kind: 'Deployment', spec: deploymentSpec({ matchLabels: { app: 'scorer' } }), detached: true, templateLabels: { app: 'scorer' },
+    })));
+    expect(message).toMatch(/\[batch\/Id\] applyTo\(batch\/Scorer\) must be a workload whose podMetadata is its pod template \(batch\/Scorer's rendered pod template lacks azure\.workload\.identity\/use: "true", proxy\.istio\.io\/config: "\{\\"holdApplicationUntilProxyStarts\\": true\}", added to run its pods as the identity\), got \{"app":"scorer"\}; without them the workload identity webhook does not give its pods a token/);
+  });
+
+  test('(b) a Job\'s native sidecar annotation must render too', () => {
+    const message = synthError((chart, b) => {
+      const job = new Handmade(chart, 'Job', {
+        kind: 'Job', apiVersion: 'batch/v1', detached: true, templateLabels: { 'azure.workload.identity/use': 'true' },
+        spec: (pod) => ({ template: { metadata: { ...pod.toJson(), annotations: { 'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts": true}' } }, spec: { containers: [{ name: 'main', image: 'scorer:1' }], restartPolicy: 'Never' } } }),
+      });
+      b.applyTo(job);
+    });
+    expect(message).toMatch(/applyTo\(batch\/Job\) must be a workload whose podMetadata is its pod template \(batch\/Job's rendered pod template lacks sidecar\.istio\.io\/nativeSidecar: "true", added to run its pods as the identity\), got \{"proxy\.istio\.io\/config":/);
+  });
+
+  test('(c) an Argo Rollout is an error naming its kind, and nothing is patched into it', () => {
+    const message = synthError((chart, b) => b.applyTo(new Handmade(chart, 'Canary', {
+      kind: 'Rollout', apiVersion: 'argoproj.io/v1alpha1', spec: () => ({ workloadRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'scorer' } }),
+    })));
+    expect(message).toMatch(/\[batch\/Id\] applyTo\(batch\/Canary\) must be a Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, CronJob or Pod \(batch\/Canary\), got "Rollout"; the library sets the ServiceAccount and the pod labels of these kinds only/);
+    expect(message).not.toMatch(/Failed serializing/);
+  });
+
+  test('(c) a construct without an ApiObject is an error, not a crash at applyTo', () => {
+    const message = synthError((chart, b) => {
+      const metadata = {} as unknown as ApiObjectMetadataDefinition;
+      const bare = Object.assign(new Construct(chart, 'Bare'), { metadata, podMetadata: metadata });
+      b.applyTo(bare);
+    });
+    expect(message).toMatch(/applyTo\(batch\/Bare\) must be a Deployment, .* or Pod \(batch\/Bare\), got undefined; batch\/Bare has no cdk8s ApiObject/);
+  });
+
+  test('(c) a Deployment without a pod template is an error, not a crash', () => {
+    const message = synthError((chart, b) => b.applyTo(new Handmade(chart, 'Scorer', {
+      kind: 'Deployment', spec: () => ({ replicas: 1, selector: { matchLabels: { app: 'scorer' } } }),
+    })));
+    expect(message).toMatch(/\[batch\/Id\] applyTo\(batch\/Scorer\) must be a workload with a pod template \(batch\/Scorer fails to render once serviceAccountName is patched in at \/spec\/template\/spec: TypeError: Cannot read properties of undefined \(reading 'spec'\)\), got "Deployment"; a Deployment renders its pods at spec\.template/);
+    expect(message).not.toMatch(/Failed serializing/);
+  });
+
+  test('a hand-made ReplicaSet that renders its podMetadata runs as the identity', () => {
+    const { manifests } = synthApp((app) => {
+      const chart = new Chart(app, 'batch', { namespace: 'batch' });
+      const b = new MeshIdentityBinding(chart, 'Id', { identity: ManagedIdentity.existing(IDS), oidcIssuerUrl: ISSUER, serviceAccountName: 'scorer' });
+      const rs = new Handmade(chart, 'Scorer', { kind: 'ReplicaSet', spec: deploymentSpec({ matchLabels: { app: 'scorer' } }) });
+      rs.podMetadata.addLabel('app', 'scorer');
+      b.applyTo(rs);
+    });
+    const template = one(manifests, 'ReplicaSet').spec.template;
+    expect(template.metadata.labels).toEqual({ 'app': 'scorer', 'azure.workload.identity/use': 'true' });
+    expect(template.spec.serviceAccountName).toBe('scorer');
   });
 });
