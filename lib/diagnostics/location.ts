@@ -12,13 +12,30 @@ const LIBRARY_DIR = path.resolve(__dirname, '..');
  * `stack` is read, which happens only for a construct that reports a problem.
  */
 export class Origin {
-  private readonly error = new Error();
+  private readonly error = captureStack();
   private resolved?: SourceLocation | null;
 
   /** The first frame in the user's code, relative to the repository root; undefined when none is found. */
   public location(env: NodeJS.ProcessEnv = process.env): SourceLocation | undefined {
     if (this.resolved === undefined) this.resolved = userFrame(this.error.stack ?? '', env) ?? null;
     return this.resolved ?? undefined;
+  }
+}
+
+/**
+ * Frames kept per creation stack. V8 keeps 10 by default, and a construct
+ * made inside a few user helpers (or a cdk8s-plus wrapper) is deeper than
+ * that below the library's own frames: its location would be lost.
+ */
+const ORIGIN_STACK_FRAMES = 64;
+
+function captureStack(): Error {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = Math.max(limit, ORIGIN_STACK_FRAMES);
+  try {
+    return new Error();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

@@ -27,7 +27,7 @@ import {
 } from '../../lib';
 import { ruleIdOf, DiagnosticSeverity } from '../../lib/diagnostics/diagnostic';
 import { escapeData, escapeProperty, workflowCommand } from '../../lib/diagnostics/github';
-import { userFrame } from '../../lib/diagnostics/location';
+import { Origin, userFrame } from '../../lib/diagnostics/location';
 import { sarifSchema, validateSarif } from './sarif-schema';
 
 const TENANT = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -342,6 +342,23 @@ describe('source locations', () => {
       `    at ${root}/examples/main.ts:9:1`,
     ].join('\n');
     expect(userFrame(stack, {})).toEqual({ file: 'examples/fraud-scoring.ts', line: 42, column: 3 });
+  });
+
+  test('found below more frames than V8 keeps by default (10), and the limit is restored', () => {
+    const saved = Error.stackTraceLimit;
+    Error.stackTraceLimit = 10; // V8's default (jest raises it)
+    try {
+      const limit = Error.stackTraceLimit;
+      // 20 frames with no file of their own (functions made by `new Function`, as
+      // a framework's wrappers would be) between the library and this file, the
+      // user's code here: with 10 frames the user's frame is cut off
+      let make: () => Origin = new Function('O', 'return function inner() { return new O(); }')(Origin);
+      for (let i = 0; i < 20; i++) make = new Function('f', 'return function wrapper() { return f(); }')(make);
+      expect(make().location({ GITHUB_WORKSPACE: root })?.file).toBe('test/diagnostics/diagnostics.test.ts');
+      expect(Error.stackTraceLimit).toBe(limit);
+    } finally {
+      Error.stackTraceLimit = saved;
+    }
   });
 
   test('relative to GITHUB_WORKSPACE when set; none outside it', () => {
