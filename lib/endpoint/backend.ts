@@ -5,7 +5,7 @@ import { MeshProfile, optOutProblem } from '../mesh/profile';
 import { OwnService } from '../util/kube-objects';
 import { MANAGED_BY_LABEL, isDnsLabel, isLabelKey, isLabelValue } from '../util/names';
 import {
-  BACKEND_WORKLOAD_KINDS, IServiceObject, IWorkloadObject, RenderedWorkload, isProblem, missingOnPodTemplate, podTemplatePath, renderWorkload, workloadKindProblem,
+  BACKEND_WORKLOAD_KINDS, IServiceObject, IWorkloadObject, RenderedWorkload, isProblem, missingOnPodTemplate, podTemplateMetadataPath, renderWorkload, workloadKindProblem,
 } from '../util/workload';
 
 /** What a backend learns from the endpoint when it binds. */
@@ -422,7 +422,7 @@ function workloadSelectorProblems(rendered: RenderedWorkload, path: string): Pro
   if (invalid.length > 0) return invalid;
   if (Object.entries(matchLabels).every(([k, v]) => rendered.template.labels[k] === v)) return [];
   return [problem('backend.selector',
-    `labels that ${path}'s pod template carries (${podTemplatePath(rendered.kind)}.metadata.labels: ${show(rendered.template.labels)})`,
+    `labels that ${path}'s pod template carries (${podTemplateMetadataPath(rendered.kind)}.labels: ${show(rendered.template.labels)})`,
     matchLabels,
     `the Service and the policies would select pods other than the ${rendered.kind}'s, which no check here sees; make spec.selector.matchLabels labels of the pod template`)];
 }

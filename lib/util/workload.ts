@@ -113,20 +113,27 @@ export const BACKEND_WORKLOAD_KINDS: readonly string[] = ['Deployment', 'Statefu
 export const IDENTITY_WORKLOAD_KINDS: readonly string[] = [...BACKEND_WORKLOAD_KINDS, 'Job', 'CronJob', 'Pod'];
 
 /**
- * Where a workload's pod spec is in its manifest: a CronJob's pods are
- * templated one level deeper than other workloads', a Pod is its own spec.
+ * Where a kind's pod template is in its manifest, as property names: a
+ * CronJob's pods are templated one level deeper than other workloads', a Pod
+ * is its own template. The one place that knows it: the JSON patch path, the
+ * messages and the rendered template are all derived from it.
  */
-export function podSpecPath(workload: IConstruct): string {
-  switch (kindOf(workload)) {
-    case 'CronJob': return '/spec/jobTemplate/spec/template/spec';
-    case 'Pod': return '/spec';
-    default: return '/spec/template/spec';
+function podTemplateKeys(kind: string | undefined): readonly string[] {
+  switch (kind) {
+    case 'CronJob': return ['spec', 'jobTemplate', 'spec', 'template'];
+    case 'Pod': return [];
+    default: return ['spec', 'template'];
   }
 }
 
-/** Where a kind's pod template is, for messages (`spec.template`; a Pod is its own). */
-export function podTemplatePath(kind: string | undefined): string {
-  return kind === 'CronJob' ? 'spec.jobTemplate.spec.template' : 'spec.template';
+/** The JSON pointer of a workload's pod spec (`/spec/template/spec`, a CronJob's `/spec/jobTemplate/spec/template/spec`, a Pod's `/spec`). */
+export function podSpecPath(workload: IConstruct): string {
+  return `/${[...podTemplateKeys(kindOf(workload)), 'spec'].join('/')}`;
+}
+
+/** Where a kind's pod template metadata is, for messages (`spec.template.metadata`; a Pod's own `metadata`). */
+export function podTemplateMetadataPath(kind: string | undefined): string {
+  return [...podTemplateKeys(kind), 'metadata'].join('.');
 }
 
 /** The metadata of a rendered pod template. */
@@ -164,7 +171,7 @@ export function workloadKindProblem(workload: IConstruct, field: string, kinds: 
 export function renderWorkload(workload: IConstruct, field: string, patched?: string): RenderedWorkload | Problem {
   const kind = kindOf(workload);
   const path = workload.node.path;
-  const where = podTemplatePath(kind);
+  const where = podTemplateKeys(kind).join('.') || 'the Pod itself';
   let json: any;
   try {
     json = ApiObject.of(workload).toJson();
@@ -174,7 +181,7 @@ export function renderWorkload(workload: IConstruct, field: string, patched?: st
     return problem(field, `a workload with a pod template (${path} fails to render${patched ? ` once serviceAccountName is patched in at ${patched}` : ''}: ${cause})`, kind,
       `a ${kind} renders its pods at ${where}`);
   }
-  const template = kind === 'CronJob' ? json?.spec?.jobTemplate?.spec?.template : kind === 'Pod' ? json : json?.spec?.template;
+  const template = podTemplateKeys(kind).reduce((node: any, key) => node?.[key], json);
   if (!isObject(template)) {
     return problem(field, `a workload with a pod template (${path} renders no ${where})`, kind,
       'the library checks and changes the pods a workload templates; without a template there is nothing to check');
@@ -206,7 +213,7 @@ export function missingOnPodTemplate(
   const missingAnnotations = Object.entries(added.annotations ?? {}).filter(([k, v]) => rendered.template.annotations[k] !== v);
   const missing = [...missingLabels, ...missingAnnotations];
   if (missing.length === 0) return undefined;
-  const where = rendered.kind === 'Pod' ? 'metadata, the Pod\'s own' : `${podTemplatePath(rendered.kind)}.metadata`;
+  const where = podTemplateMetadataPath(rendered.kind);
   return problem(field,
     `a workload whose podMetadata is its pod template (${workload.node.path}'s rendered pod template lacks ${missing.map(([k, v]) => `${k}: ${show(v)}`).join(', ')}, added to ${why})`,
     missingLabels.length > 0 ? rendered.template.labels : rendered.template.annotations,
