@@ -522,7 +522,7 @@ function sameSubscription(a: string | undefined, b: string | undefined): boolean
 }
 
 function planIdentity(identity: ManagedIdentity, source: Construct): PlanIdentity {
-  const ids = identity.ids(source) ?? identity.declaredIds;
+  const ids = identity.knownIds(source);
   const t = identity.toCreate;
   // an existing identity declared by name and resource group (not by resourceId) lists them
   const located = !t && identity.resourceId === undefined ? identity.resource : undefined;

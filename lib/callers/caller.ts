@@ -175,7 +175,7 @@ export class Caller {
     return new Caller(CallerKind.WORKLOAD, `${principal}${principalId ? `|${principalId}` : ''}`, problems, () => ({
       principals: [principal],
       when: principalId ? [claim('oid', principalId)] : [],
-    }), typeof principal === 'string' ? /^[^/]+\/ns\/([^/]+)\/sa\/[^/]+$/.exec(principal)?.[1] : undefined, warnings);
+    }), isMeshPrincipal(principal) ? principal.split('/')[2] : undefined, warnings);
   }
 
   private constructor(

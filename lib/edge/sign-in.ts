@@ -7,6 +7,7 @@ import {
 } from '../identity/binding';
 import * as k8s from '../imports/k8s';
 import { OwnDeployment, OwnService, OwnServiceAccount, httpGetProbe, ownContainer } from '../util/kube-objects';
+import { NAMESPACE_NAME_LABEL } from '../endpoint/network-policy';
 import { isDnsSubdomain } from '../util/names';
 import { ingressObject } from './common';
 import { EdgeBindContext } from './types';
@@ -176,7 +177,7 @@ export function bindSignIn(
       podSelector: { matchLabels: podLabels },
       policyTypes: ['Ingress'],
       ingress: controllerNamespace
-        ? [{ from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': controllerNamespace } } }], ports: [{ port: k8s.IntOrString.fromNumber(PORT), protocol: 'TCP' }] }]
+        ? [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: controllerNamespace } } }], ports: [{ port: k8s.IntOrString.fromNumber(PORT), protocol: 'TCP' }] }]
         : [],
     },
   });

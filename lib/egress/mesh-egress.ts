@@ -5,6 +5,7 @@ import { SecureMlEndpoint } from '../endpoint/secure-ml-endpoint';
 import { Problem, ProblemCollector, problem } from '../errors';
 import * as k8s from '../imports/k8s';
 import { KubeNetworkPolicy } from '../imports/k8s';
+import { USE_LABEL } from '../identity/binding';
 import {
   DestinationRule,
   DestinationRuleSpecTrafficPolicyPortLevelSettingsTlsMode,
@@ -170,9 +171,6 @@ export class NamespaceEgress extends Construct {
   }
 }
 
-/** The pod label the workload identity webhook acts on: pods that hold an Entra token of a binding. */
-const WORKLOAD_IDENTITY_LABEL = 'azure.workload.identity/use';
-
 /**
  * The fence for TLS origination: an egress NetworkPolicy on the namespace's
  * workload-identity pods (`azure.workload.identity/use: "true"`, the pods
@@ -208,7 +206,7 @@ export class PlainHttpFence extends Construct {
     this.networkPolicy = new KubeNetworkPolicy(new Construct(this, 'Resource'), 'Resource', {
       metadata: { namespace, labels: { ...MANAGED_BY_LABEL } },
       spec: {
-        podSelector: { matchLabels: { [WORKLOAD_IDENTITY_LABEL]: 'true' } },
+        podSelector: { matchLabels: { [USE_LABEL]: 'true' } },
         policyTypes: ['Egress'],
         egress: [
           // inside the cluster (pods of every namespace): every port, plain HTTP included

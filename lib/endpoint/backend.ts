@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { Problem, problem, show } from '../errors';
 import { MeshProfile, optOutProblem } from '../mesh/profile';
 import { OwnService } from '../util/kube-objects';
-import { MANAGED_BY_LABEL, isDnsLabel, isLabelKey, isLabelValue } from '../util/names';
+import { MANAGED_BY_LABEL, isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue } from '../util/names';
 import {
   BACKEND_WORKLOAD_KINDS, IServiceObject, IWorkloadObject, RenderedWorkload, isProblem, missingOnPodTemplate, podTemplateMetadataPath, renderWorkload, workloadKindProblem,
 } from '../util/workload';
@@ -290,10 +290,10 @@ class AzureMlKubernetesBackend extends EndpointBackend {
       azureMlRouter: { internalPorts: AZUREML_FE_INTERNAL_PORTS, principal: `${o.trustDomain ?? 'cluster.local'}/ns/${namespace}/sa/${sa}`, modelPods },
       problems: () => [
         ...bound.problems(),
-        ...(isDnsSubdomainName(sa) ? [] : [problem('backend.serviceAccount', 'a ServiceAccount name', sa)]),
+        ...(isDnsSubdomain(sa) ? [] : [problem('backend.serviceAccount', 'a ServiceAccount name', sa)]),
         ...modelPods.flatMap((m, i) => [
           ...(isDnsLabel(m?.namespace) ? [] : [problem(`backend.modelPods[${i}].namespace`, 'a namespace name (DNS label)', m?.namespace)]),
-          ...selectorProblems(m?.selector).map((p) => ({ ...p, field: `backend.modelPods[${i}].selector`, message: p.message.replace(/^backend\.selector/, `backend.modelPods[${i}].selector`) })),
+          ...selectorProblems(m?.selector, undefined, `backend.modelPods[${i}].selector`),
         ]),
       ],
     };
@@ -445,10 +445,6 @@ function protocolOf(declared: string): BackendProtocol | undefined {
   return undefined;
 }
 
-function isDnsSubdomainName(name: unknown): boolean {
-  return typeof name === 'string' && /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(name) && name.length <= 253;
-}
-
 function serviceNameProblems(name: string): Problem[] {
   return isDnsLabel(name) ? [] : [problem('backend.name', 'a Service name (DNS label: lowercase letters, digits, "-", at most 63)', name)];
 }
@@ -457,15 +453,15 @@ function portProblems(field: string, port: number): Problem[] {
   return Number.isInteger(port) && port >= 1 && port <= 65535 ? [] : [problem(field, 'an integer port between 1 and 65535', port)];
 }
 
-function selectorProblems(selector: Record<string, string> | undefined, hint?: string): Problem[] {
+function selectorProblems(selector: Record<string, string> | undefined, hint?: string, field = 'backend.selector'): Problem[] {
   const entries = Object.entries(selector ?? {});
   if (entries.length === 0) {
-    return [problem('backend.selector', 'a non-empty label selector (policies without one would apply to every pod in the namespace)', selector ?? {}, hint)];
+    return [problem(field, 'a non-empty label selector (policies without one would apply to every pod in the namespace)', selector ?? {}, hint)];
   }
   const out: Problem[] = [];
   for (const [key, value] of entries) {
-    if (!isLabelKey(key)) out.push(problem('backend.selector key', 'a Kubernetes label key ([prefix/]name of letters, digits, "-", "_", ".")', key));
-    if (!isLabelValue(value)) out.push(problem(`backend.selector[${key}]`, 'a label value (at most 63 of letters, digits, "-", "_", ".")', value));
+    if (!isLabelKey(key)) out.push(problem(`${field} key`, 'a Kubernetes label key ([prefix/]name of letters, digits, "-", "_", ".")', key));
+    if (!isLabelValue(value)) out.push(problem(`${field}[${key}]`, 'a label value (at most 63 of letters, digits, "-", "_", ".")', value));
   }
   return out;
 }

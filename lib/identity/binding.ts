@@ -224,6 +224,7 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
       return;
     }
     const kind = kindOf(workload);
+    const podSpec = podSpecPath(workload);
     workload.podMetadata.addLabel(USE_LABEL, 'true');
     workload.podMetadata.addAnnotation(PROXY_CONFIG_ANNOTATION, HOLD_UNTIL_PROXY_STARTS);
     const annotations = [PROXY_CONFIG_ANNOTATION];
@@ -233,7 +234,7 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
       annotations.push(NATIVE_SIDECAR_ANNOTATION);
     }
     this.problems.addCheck(() => {
-      const rendered = renderWorkload(workload, field, podSpecPath(workload));
+      const rendered = renderWorkload(workload, field, podSpec);
       if (isProblem(rendered)) return [rendered];
       // what podMetadata holds now (the app may set its own proxy config after applyTo): it must be what renders
       const meta = workload.podMetadata.toJson();
@@ -247,7 +248,7 @@ export class MeshIdentityBinding extends Construct implements IMeshGrantee {
           'without them the workload identity webhook does not give its pods a token, or the app starts before its sidecar'),
       ].filter((p): p is Problem => p !== undefined);
     });
-    ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpecPath(workload)}/serviceAccountName`, this.serviceAccountName));
+    ApiObject.of(workload).addJsonPatch(JsonPatch.add(`${podSpec}/serviceAccountName`, this.serviceAccountName));
   }
 
   /**

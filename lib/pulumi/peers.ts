@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** The Pulumi packages the component loads, each with the modules it requires. */
-export const PULUMI_PEERS: ReadonlyArray<{ readonly name: string; readonly modules: readonly string[] }> = [
+const PULUMI_PEERS: ReadonlyArray<{ readonly name: string; readonly modules: readonly string[] }> = [
   { name: '@pulumi/pulumi', modules: ['@pulumi/pulumi'] },
   { name: '@pulumi/azure-native', modules: ['@pulumi/azure-native/authorization', '@pulumi/azure-native/managedidentity'] },
   { name: '@pulumi/kubernetes', modules: ['@pulumi/kubernetes/apiextensions', '@pulumi/kubernetes/core/v1'] },
@@ -58,7 +58,7 @@ function isMissing(error: unknown, name: string): boolean {
 }
 
 /** `peerDependencies` of this package, read from its package.json (empty when it cannot be found). */
-export function peerRanges(): Record<string, string> {
+function peerRanges(): Record<string, string> {
   // lib/pulumi (sources) and build/lib/pulumi (compiled) sit at different depths
   for (let dir = __dirname, i = 0; i < 5; i++, dir = path.dirname(dir)) {
     const file = path.join(dir, 'package.json');

@@ -41,18 +41,13 @@ export class IdentityPlaceholders {
     return ids;
   };
 
-  /** The plan references that got placeholders. */
-  public get refs(): string[] {
-    return [...this.byRef.keys()];
-  }
-
   /** What `value` stands for, when it is a placeholder. */
-  public targetOf(value: unknown): PlaceholderTarget | undefined {
+  private targetOf(value: unknown): PlaceholderTarget | undefined {
     return typeof value === 'string' ? this.targets.get(value) : undefined;
   }
 
   /** True when `text` carries a placeholder. */
-  public occursIn(text: string): boolean {
+  private occursIn(text: string): boolean {
     const re = this.regex();
     return re !== undefined && new RegExp(re.source).test(text);
   }
