@@ -1,6 +1,7 @@
 import { Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import { Diagnostics } from './diagnostics/diagnostics';
+import { STRICT_SUFFIX } from './diagnostics/diagnostic';
 import { Origin } from './diagnostics/location';
 
 /**
@@ -128,7 +129,7 @@ export class ProblemCollector {
     const diagnostics = Diagnostics.of(this.scope);
     diagnostics._report(this.scope.node.path, errors, warnings, this.origin);
     if (diagnostics.strict) {
-      errors.push(...warnings.map((w) => ({ field: w.field, message: `${w.message} (a warning, an error in strict mode)` })));
+      errors.push(...warnings.map((w) => ({ field: w.field, message: `${w.message}${STRICT_SUFFIX}` })));
     }
     return errors.map((p) => p.message);
   }

@@ -56,3 +56,11 @@ export function ruleIdOf(severity: DiagnosticSeverity, field: string): string {
     .join('-');
   return `${severity}/${normalized || 'declaration'}`;
 }
+
+/** What a warning's message says when strict mode made it an error. */
+export const STRICT_SUFFIX = ' (a warning, an error in strict mode)';
+
+/** The level a diagnostic has in a synth: a warning is an error in strict mode. */
+export function effectiveLevel(d: Pick<Diagnostic, 'severity'>, strict: boolean): 'error' | 'warning' {
+  return d.severity === DiagnosticSeverity.ERROR || strict ? 'error' : 'warning';
+}

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { IConstruct } from 'constructs';
 import type { Problem } from '../errors';
 import { Artifacts, SynthOutcome } from './artifacts';
-import { Diagnostic, DiagnosticSeverity, ruleIdOf } from './diagnostic';
+import { Diagnostic, DiagnosticSeverity, STRICT_SUFFIX, effectiveLevel, ruleIdOf } from './diagnostic';
 import { inGitHubActions, workflowCommand } from './github';
 import { Origin, relativeToRoot } from './location';
 import { SarifLog, toSarif, TOOL_NAME } from './sarif';
@@ -155,7 +155,7 @@ export class Diagnostics {
     for (const line of validationLines(outcome.error)) {
       const m = /^\[([^\]]*)\] ([\s\S]*)$/.exec(line);
       if (!m) continue;
-      const message = m[2].replace(/ \(a warning, an error in strict mode\)$/, '');
+      const message = (m[2].endsWith(STRICT_SUFFIX) ? m[2].slice(0, -STRICT_SUFFIX.length) : m[2]);
       if (known.has(`[${m[1]}] ${message}`)) continue;
       foreign.push({ severity: DiagnosticSeverity.ERROR, path: m[1], field: '', message: m[2], ruleId: FOREIGN_RULE_ID });
     }
@@ -233,10 +233,6 @@ function failureOf(outcome: SynthOutcome, entries: Array<{ level: string }>): st
   if (outcome.error === undefined || entries.some((d) => d.level === 'error')) return undefined;
   const e = outcome.error;
   return (e instanceof Error ? `${e.name}: ${e.message}` : String(e)).split('\n')[0];
-}
-
-function effectiveLevel(d: Diagnostic, strict: boolean): 'error' | 'warning' {
-  return d.severity === DiagnosticSeverity.ERROR || strict ? 'error' : 'warning';
 }
 
 function cmp(a: string, b: string): number {

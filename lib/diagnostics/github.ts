@@ -1,4 +1,4 @@
-import { Diagnostic } from './diagnostic';
+import { Diagnostic, STRICT_SUFFIX } from './diagnostic';
 
 /** True under GitHub Actions (`GITHUB_ACTIONS=true`, set by the runner for every step). */
 export function inGitHubActions(env: NodeJS.ProcessEnv = process.env): boolean {
@@ -37,6 +37,6 @@ export function workflowCommand(d: Diagnostic, level: 'error' | 'warning'): stri
     props.push(`file=${escapeProperty(d.location.file)}`, `line=${d.location.line}`, `col=${d.location.column}`);
   }
   props.push(`title=${escapeProperty(`cdk8s-azureml-mesh ${d.ruleId}`)}`);
-  const strict = level === 'error' && d.severity === 'warning' ? ' (a warning, an error in strict mode)' : '';
+  const strict = level === 'error' && d.severity === 'warning' ? STRICT_SUFFIX : '';
   return `::${level} ${props.join(',')}::${escapeData(`[${d.path}] ${d.message}${strict}`)}`;
 }

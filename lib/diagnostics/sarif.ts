@@ -1,4 +1,4 @@
-import { Diagnostic, DiagnosticSeverity } from './diagnostic';
+import { Diagnostic, DiagnosticSeverity, STRICT_SUFFIX, effectiveLevel } from './diagnostic';
 
 /** The `$schema` of the SARIF files written: the OASIS standard's schema (2.1.0, errata 01). */
 export const SARIF_SCHEMA_URI = 'https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json';
@@ -65,10 +65,6 @@ export function toSarif(diagnostics: readonly Diagnostic[], options: SarifOption
   return { $schema: SARIF_SCHEMA_URI, version: '2.1.0', runs: [run] };
 }
 
-function level(d: Diagnostic, strict: boolean): 'error' | 'warning' {
-  return d.severity === DiagnosticSeverity.ERROR || strict ? 'error' : 'warning';
-}
-
 function rule(id: string, example: Diagnostic, strict: boolean): Record<string, unknown> {
   const field = id.slice(id.indexOf('/') + 1);
   const isError = example.severity === DiagnosticSeverity.ERROR;
@@ -83,7 +79,7 @@ function rule(id: string, example: Diagnostic, strict: boolean): Record<string, 
     name: id,
     shortDescription: { text: short },
     fullDescription: { text: full },
-    defaultConfiguration: { level: level(example, strict) },
+    defaultConfiguration: { level: effectiveLevel(example, strict) },
     help: { text: 'See docs/errors.md of cdk8s-azureml-mesh: the catalogue lists every error and warning with its fix.' },
     properties: { tags: ['cdk8s-azureml-mesh', isError ? 'error' : 'warning'] },
   };
@@ -100,11 +96,11 @@ function result(d: Diagnostic, ruleIndex: number, options: SarifOptions): Record
         : { startLine: 1 },
     },
   } : {};
-  const strict = options.strict && d.severity === DiagnosticSeverity.WARNING ? ' (a warning, an error in strict mode)' : '';
+  const strict = options.strict && d.severity === DiagnosticSeverity.WARNING ? STRICT_SUFFIX : '';
   return {
     ruleId: d.ruleId,
     ruleIndex,
-    level: level(d, options.strict),
+    level: effectiveLevel(d, options.strict),
     message: { text: `[${d.path}] ${d.message}${strict}` },
     locations: [{
       ...physical,

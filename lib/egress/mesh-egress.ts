@@ -16,12 +16,10 @@ import {
   Sidecar,
   SidecarSpecOutboundTrafficPolicyMode,
 } from '../imports/networking.istio.io';
+import { AKS_ISTIO_CONTROL_PLANE_NAMESPACE, ISTIO_CONTROL_PLANE_NAMESPACE } from '../mesh/profile';
 import { MANAGED_BY_LABEL, isDnsLabel, sortStrings } from '../util/names';
 
-/** Istio's control-plane namespace when installed by istioctl or Helm. */
-export const ISTIO_CONTROL_PLANE_NAMESPACE = 'istio-system';
-/** The AKS Istio add-on's control-plane namespace. */
-export const AKS_ISTIO_CONTROL_PLANE_NAMESPACE = 'aks-istio-system';
+export { AKS_ISTIO_CONTROL_PLANE_NAMESPACE, ISTIO_CONTROL_PLANE_NAMESPACE } from '../mesh/profile';
 
 /**
  * App context key naming the app's mesh profile: `"upstream-istio"` or

@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { ProblemCollector, problem } from '../errors';
 import { KubeConfigMap } from '../imports/k8s';
 import { MANAGED_BY_LABEL } from '../util/names';
-import { MeshProfile } from './profile';
+import { AKS_ISTIO_CONTROL_PLANE_NAMESPACE, MeshProfile } from './profile';
 
 /** Name of the audit access-log provider in the mesh config (`extensionProviders`). */
 export const AUDIT_LOG_PROVIDER = 'cdk8s-azureml-mesh-audit';
@@ -97,7 +97,7 @@ export class AuditLogMeshConfig extends Construct {
     const revision = props.mesh instanceof MeshProfile ? props.mesh.revision ?? 'unknown' : 'unknown';
     const mesh = { ...extra, extensionProviders: [...others, auditLogExtensionProvider()] };
     this.configMap = new KubeConfigMap(this, 'Resource', {
-      metadata: { name: `istio-shared-configmap-${revision}`, namespace: 'aks-istio-system', labels: { ...MANAGED_BY_LABEL } },
+      metadata: { name: `istio-shared-configmap-${revision}`, namespace: AKS_ISTIO_CONTROL_PLANE_NAMESPACE, labels: { ...MANAGED_BY_LABEL } },
       data: { mesh: Yaml.stringify(mesh) },
       immutable: false,
     });

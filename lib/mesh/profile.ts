@@ -2,6 +2,11 @@ import { Problem, problem } from '../errors';
 import { isLabelValue } from '../util/names';
 import { PodTemplateMetadata } from '../util/workload';
 
+/** Istio's control-plane namespace when installed by istioctl or Helm. */
+export const ISTIO_CONTROL_PLANE_NAMESPACE = 'istio-system';
+/** The AKS Istio add-on's control-plane namespace. */
+export const AKS_ISTIO_CONTROL_PLANE_NAMESPACE = 'aks-istio-system';
+
 /** The label that turns on upstream Istio's default sidecar injector for a namespace. */
 export const ISTIO_INJECTION_LABEL = 'istio-injection';
 /** The label that selects an Istio control-plane revision (namespace or pod). */
@@ -46,7 +51,7 @@ export class MeshProfile {
   /** Upstream Istio, default injector (`istio-injection: enabled`). */
   public static istio(options: IstioProfileOptions = {}): MeshProfile {
     return new MeshProfile('istio', { [ISTIO_INJECTION_LABEL]: 'enabled' }, { [SIDECAR_INJECT]: 'true' },
-      options.controlPlaneNamespace ?? 'istio-system', []);
+      options.controlPlaneNamespace ?? ISTIO_CONTROL_PLANE_NAMESPACE, []);
   }
 
   /** An Istio control-plane revision (`istio.io/rev: <revision>`), e.g. a canary upgrade. */
@@ -55,7 +60,7 @@ export class MeshProfile {
       ? []
       : [problem('mesh revision', 'a label value such as "1-30-3" or "canary"', revision)];
     return new MeshProfile(`istio revision ${revision}`, { [ISTIO_REVISION_LABEL]: revision }, { [ISTIO_REVISION_LABEL]: revision },
-      options.controlPlaneNamespace ?? 'istio-system', problems);
+      options.controlPlaneNamespace ?? ISTIO_CONTROL_PLANE_NAMESPACE, problems);
   }
 
   /**
@@ -70,7 +75,7 @@ export class MeshProfile {
       ? []
       : [problem('mesh revision', 'an AKS Istio add-on revision such as "asm-1-28"', revision, 'list them with az aks mesh get-revisions')];
     return new MeshProfile(`AKS Istio add-on ${revision}`, { [ISTIO_REVISION_LABEL]: revision }, { [ISTIO_REVISION_LABEL]: revision },
-      'aks-istio-system', problems);
+      AKS_ISTIO_CONTROL_PLANE_NAMESPACE, problems);
   }
 
   private constructor(
