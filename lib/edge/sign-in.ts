@@ -6,7 +6,7 @@ import {
   CLIENT_ID_ANNOTATION, HOLD_UNTIL_PROXY_STARTS, PROXY_CONFIG_ANNOTATION, TENANT_ID_ANNOTATION, USE_LABEL, defaultCredentialName, oidcIssuerProblems,
 } from '../identity/binding';
 import * as k8s from '../imports/k8s';
-import { OwnDeployment, OwnService, OwnServiceAccount, httpGetProbe, ownContainer } from '../util/kube-objects';
+import { OwnDeployment, OwnService, OwnServiceAccount, httpGetProbe, imageVersionLabel, ownContainer } from '../util/kube-objects';
 import { NAMESPACE_NAME_LABEL } from '../endpoint/network-policy';
 import { isDnsSubdomain } from '../util/names';
 import { ingressObject } from './common';
@@ -90,11 +90,6 @@ export interface BoundSignIn {
  * @see https://oauth2-proxy.github.io/oauth2-proxy/configuration/providers/ms_entra_id
  */
 /** `app.kubernetes.io/version` from an image tag, when it is a label value. */
-function imageVersionLabel(image: string): Record<string, string> {
-  const tag = /:([^:/@]+)$/.exec(image)?.[1];
-  return tag && /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(tag) ? { 'app.kubernetes.io/version': tag } : {};
-}
-
 export function bindSignIn(
   options: BrowserSignInOptions,
   ctx: EdgeBindContext,

@@ -5,8 +5,8 @@ import { MeshValidationError, Problem, problem } from '../errors';
 import { MeshIdentityBinding } from '../identity/binding';
 import * as k8s from '../imports/k8s';
 import { SecretProviderClass, SecretProviderClassProps } from '../imports/secrets-store.csi.x-k8s.io';
-import { OwnDeployment, ownContainer } from '../util/kube-objects';
-import { isDnsSubdomain, isGuid, isLabelValue } from '../util/names';
+import { OwnDeployment, imageVersionLabel, ownContainer } from '../util/kube-objects';
+import { isDnsSubdomain, isGuid } from '../util/names';
 import { BoundTlsCertificate, ITlsCertificate } from './types';
 
 /** Provider name of the Azure Key Vault provider for the Secrets Store CSI driver. */
@@ -241,15 +241,13 @@ class KeyVaultTlsCertificate extends TlsCertificate {
     if (isBinding && (this.options.syncDeployment ?? true)) {
       // the driver creates the Secret only while a pod mounts the class: keep one running
       const image = this.options.syncImage ?? DEFAULT_SYNC_IMAGE;
-      // Istio names workloads in metrics by app/version labels
-      const tag = /:([^:/@]+)$/.exec(image)?.[1];
       const sync = new OwnDeployment(scope, 'CertificateSync', {
         metadata: { namespace, labels: { ...labels } },
         replicas: 1,
         podMetadata: {
           labels: {
             'app.kubernetes.io/name': 'keyvault-certificate-sync',
-            ...(tag && isLabelValue(tag) ? { 'app.kubernetes.io/version': tag } : {}),
+            ...imageVersionLabel(image),
           },
         },
         containers: [ownContainer({

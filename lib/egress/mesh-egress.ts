@@ -103,7 +103,6 @@ export class NamespaceEgress extends Construct {
     return new NamespaceEgress(chart, 'Egress', namespace);
   }
 
-  private readonly hosts = new Set<string>();
   private readonly identityHosts = new Set<string>();
   private readonly controlPlanes = new Set<string>();
   private readonly gatewayNamespaces = new Set<string>();
@@ -142,11 +141,6 @@ export class NamespaceEgress extends Construct {
       metadata,
       spec: this.problems.guard(() => externalServiceEntrySpec(sortStrings(this.identityHosts), false)),
     });
-  }
-
-  /** Declares an external host reached from this namespace (its ServiceEntry is the caller's). */
-  public allowHost(host: string): void {
-    this.hosts.add(host);
   }
 
   /**

@@ -1,6 +1,7 @@
 import { ApiObjectMetadataDefinition, Lazy, Names } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as k8s from '../imports/k8s';
+import { isLabelValue } from './names';
 import { IServiceAccountObject, IServiceObject, IWorkloadObject, SubjectConfigurationObject } from './workload';
 
 /**
@@ -153,6 +154,16 @@ export function ownContainer(c: OwnContainerProps): k8s.Container {
       allowPrivilegeEscalation: false,
     },
   };
+}
+
+/**
+ * `app.kubernetes.io/version` from an image's tag, when the tag is a valid
+ * label value (Istio names workloads in metrics by app and version labels);
+ * none for an image pinned by digest only.
+ */
+export function imageVersionLabel(image: string): Record<string, string> {
+  const tag = /:([^:/@]+)$/.exec(image)?.[1];
+  return tag !== undefined && isLabelValue(tag) ? { 'app.kubernetes.io/version': tag } : {};
 }
 
 /** An HTTP GET probe on a container port (three failures in a row fail it). */
