@@ -42,6 +42,34 @@ const GROUPS: Array<{ files: string[]; kinds: Record<string, string> }> = [
     files: ['secrets-store-csi/secrets-store.csi.x-k8s.io_secretproviderclasses.yaml'],
     kinds: { SecretProviderClass: 'v1' },
   },
+  {
+    files: [
+      'gateway-api/gateway.networking.k8s.io_gateways.yaml',
+      'gateway-api/gateway.networking.k8s.io_httproutes.yaml',
+      'gateway-api/gateway.networking.k8s.io_referencegrants.yaml',
+    ],
+    kinds: { Gateway: 'v1', HTTPRoute: 'v1', ReferenceGrant: 'v1' },
+  },
+  {
+    files: [
+      'nginx-gateway-fabric/gateway.nginx.org_authenticationfilters.yaml',
+      'nginx-gateway-fabric/gateway.nginx.org_clientsettingspolicies.yaml',
+      'nginx-gateway-fabric/gateway.nginx.org_proxysettingspolicies.yaml',
+      'nginx-gateway-fabric/gateway.nginx.org_ratelimitpolicies.yaml',
+      'nginx-gateway-fabric/gateway.nginx.org_upstreamsettingspolicies.yaml',
+    ],
+    kinds: {
+      AuthenticationFilter: 'v1alpha1',
+      ClientSettingsPolicy: 'v1alpha1',
+      ProxySettingsPolicy: 'v1alpha1',
+      RateLimitPolicy: 'v1alpha1',
+      UpstreamSettingsPolicy: 'v1alpha1',
+    },
+  },
+  {
+    files: ['gateway-api-inference-extension/inference.networking.k8s.io_inferencepools.yaml'],
+    kinds: { InferencePool: 'v1' },
+  },
 ];
 
 /**

@@ -11,6 +11,12 @@
  *
  * @packageDocumentation
  */
+/** `gateway.networking.k8s.io`: Gateway API `Gateway`, `HTTPRoute` and `ReferenceGrant` (v1, standard channel 1.6). */
+export * as gatewayApi from './gateway.networking.k8s.io';
+/** `gateway.nginx.org`: NGINX Gateway Fabric `AuthenticationFilter`, `ClientSettingsPolicy`, `ProxySettingsPolicy`, `RateLimitPolicy`, `UpstreamSettingsPolicy` (v1alpha1). */
+export * as nginxGatewayFabric from './gateway.nginx.org';
+/** `inference.networking.k8s.io`: Gateway API Inference Extension `InferencePool` (v1). */
+export * as inferenceExtension from './inference.networking.k8s.io';
 /** Kubernetes core kinds the library builds (`Namespace`, `ServiceAccount`, `Service`, `Deployment`, `NetworkPolicy`, `ConfigMap`, `Ingress`, `PodDisruptionBudget`), from the Kubernetes 1.36 OpenAPI. */
 export * as k8s from './k8s';
 /** `k8s.nginx.org`: F5 NGINX Ingress Controller `VirtualServer` and `Policy` (v1). */

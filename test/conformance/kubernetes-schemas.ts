@@ -27,7 +27,7 @@ import { compileRe2 } from './k8s-cel-lib';
 export const SWAGGER_ID = 'https://kubernetes.io/swagger.json';
 export const OBJECT_META = 'io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta';
 
-export const CRD_FAMILIES = ['istio', 'gateway-api', 'nginx-ingress', 'azure-service-operator', 'secrets-store-csi'] as const;
+export const CRD_FAMILIES = ['istio', 'gateway-api', 'nginx-ingress', 'nginx-gateway-fabric', 'gateway-api-inference-extension', 'azure-service-operator', 'secrets-store-csi'] as const;
 export type Family = (typeof CRD_FAMILIES)[number] | 'kubernetes';
 
 export interface KindEntry {
