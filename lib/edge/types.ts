@@ -2,6 +2,8 @@ import { ApiObject, Duration, Size } from 'cdk8s';
 import { Construct } from 'constructs';
 import { EntraTenant } from '../entra/tenant';
 import { Problem } from '../errors';
+import type { MeshProfile } from '../mesh/profile';
+import type { ModelDeployment } from '../mesh/traffic';
 
 /** What an edge needs to know about the endpoint it fronts. */
 export interface EdgeBindContext {
@@ -31,6 +33,56 @@ export interface EdgeBindContext {
   readonly timeout: Duration;
   /** Labels every object of the endpoint carries. */
   readonly labels: Record<string, string>;
+  /**
+   * The endpoint's named deployments and weights (Gateway API edges split
+   * traffic with one Service per deployment).
+   *
+   * @default - no split
+   */
+  readonly deployments?: readonly ModelDeployment[];
+  /**
+   * The backend's pod selector (resolved at synth).
+   *
+   * @default - unknown to the edge
+   */
+  readonly selector?: () => Record<string, string>;
+  /**
+   * The backend Service port's target port and name (resolved at synth), for
+   * the per-deployment Services of a Gateway API edge.
+   *
+   * @default - unknown: a Gateway API edge cannot split traffic
+   */
+  readonly servicePortDetails?: () => BackendServicePort | undefined;
+  /**
+   * Request headers the edge removes before forwarding (the claim headers the
+   * endpoint writes from validated tokens, so a caller cannot set them).
+   *
+   * @default - none
+   */
+  readonly removeRequestHeaders?: readonly string[];
+  /**
+   * The backend is an InferencePool: Gateway API edges on Istio route to it.
+   *
+   * @default - the backend is a Service
+   */
+  readonly inferencePool?: { readonly name: string };
+  /**
+   * The mesh the endpoint's pods are enrolled in (an Istio Gateway API edge
+   * pins its Gateway to the same revision).
+   *
+   * @default - upstream Istio, no revision
+   */
+  readonly mesh?: MeshProfile;
+}
+
+/** A backend Service port as its Service declares it. */
+export interface BackendServicePort {
+  /** The port's name (Istio reads the protocol from it), e.g. `http`. */
+  readonly name?: string;
+  /** The container port the Service forwards to. */
+  readonly targetPort: number | string;
+  /** The port's `appProtocol`, when set. */
+  readonly appProtocol?: string;
 }
 
 /** The mesh identity of an edge controller's pods. */
@@ -171,4 +223,16 @@ export interface BoundEdge {
    * @default - HTTP
    */
   readonly backendProtocol?: 'HTTP' | 'GRPC';
+  /**
+   * The edge routes to the backend's InferencePool (only Gateway API edges on Istio do).
+   *
+   * @default false
+   */
+  readonly routesToInferencePool?: boolean;
+  /**
+   * What is legal but probably a mistake, printed at synth (errors in strict mode).
+   *
+   * @default - none
+   */
+  warnings?(): Problem[];
 }

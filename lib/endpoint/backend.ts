@@ -1,5 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
+import type { BackendServicePort } from '../edge/types';
 import { Problem, problem, show } from '../errors';
 import { MeshProfile, optOutProblem } from '../mesh/profile';
 import { OwnService } from '../util/kube-objects';
@@ -51,6 +52,14 @@ export interface ServiceBackendOptions {
    * @default BackendProtocol.HTTP
    */
   readonly protocol?: BackendProtocol;
+  /**
+   * The container port the Service forwards `port` to. Needed to split traffic
+   * at a Gateway API edge (one Service per deployment, which must forward
+   * where this one does).
+   *
+   * @default - unknown: a Gateway API edge cannot split this backend's traffic
+   */
+  readonly targetPort?: number | string;
 }
 
 /** Options of {@link EndpointBackend.fromService}. */
@@ -172,6 +181,8 @@ export interface BoundBackend {
   selector(): Record<string, string>;
   /** The Service port's protocol as Istio reads it, when known (resolved at synth). */
   protocol?(): { protocol?: BackendProtocol; declaredAs: string };
+  /** The Service port's name and target port, when known (resolved at synth). */
+  servicePort?(): BackendServicePort | undefined;
   /** Problems with the declaration. */
   problems(): Problem[];
   /**
@@ -188,6 +199,8 @@ export interface BoundBackend {
     readonly principal: string;
     readonly modelPods: readonly AzureMlModelPods[];
   };
+  /** The backend is a Gateway API Inference Extension InferencePool: Gateway API edges route to it (backendRef kind InferencePool). */
+  readonly inferencePool?: { readonly name: string };
 }
 
 /**
@@ -254,8 +267,11 @@ class ServiceBackend extends EndpointBackend {
       port: o.port,
       selector: () => ({ ...o.selector }),
       protocol: () => ({ protocol: o.protocol ?? BackendProtocol.HTTP, declaredAs: `protocol ${o.protocol ?? BackendProtocol.HTTP}` }),
+      servicePort: () => (o.targetPort === undefined ? undefined : { name: (o.protocol ?? BackendProtocol.HTTP).toLowerCase(), targetPort: o.targetPort }),
       problems: () => [
         ...serviceNameProblems(o.name),
+        ...(o.targetPort === undefined || (typeof o.targetPort === 'string' ? isIanaSvcName(o.targetPort) : portProblems('backend.targetPort', o.targetPort).length === 0)
+          ? [] : [problem('backend.targetPort', 'a port number (1-65535) or a container port name', o.targetPort)]),
         ...(o.protocol === undefined || Object.values(BackendProtocol).includes(o.protocol)
           ? [] : [problem('backend.protocol', 'a BackendProtocol (HTTP, HTTP2, GRPC)', o.protocol)]),
         ...(o.namespace === undefined || isDnsLabel(o.namespace)
@@ -316,12 +332,19 @@ class KplusServiceBackend extends EndpointBackend {
       const declared = p?.appProtocol ?? p?.name ?? '';
       return { protocol: protocolOf(declared), declaredAs: p?.appProtocol ? `appProtocol "${p.appProtocol}"` : `port name "${p?.name ?? ''}"` };
     };
+    const servicePort = (): BackendServicePort | undefined => {
+      const ports = (ApiObject.of(svc).toJson().spec?.ports ?? []) as Array<{ name?: string; port?: number; targetPort?: number | string; appProtocol?: string }>;
+      const p = ports.find((x) => x.port === port);
+      if (!p) return undefined;
+      return { ...(p.name ? { name: p.name } : {}), targetPort: p.targetPort ?? p.port!, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) };
+    };
     return {
       serviceName: svc.name,
       namespace,
       port: port as number,
       selector,
       protocol,
+      servicePort,
       problems: () => [
         ...(port === undefined ? [problem('backend.port', 'a Service port', port, 'add a port to the Service or pass { port }')] : portProblems('backend.port', port)),
         ...(this.options.port !== undefined && !svc.ports.some((p) => p.port === this.options.port)
@@ -443,6 +466,11 @@ function protocolOf(declared: string): BackendProtocol | undefined {
   if (prefix === 'http2' || prefix === 'h2c') return BackendProtocol.HTTP2;
   if (prefix === 'http') return BackendProtocol.HTTP;
   return undefined;
+}
+
+/** A port name a container may declare (IANA_SVC_NAME: at most 15 lower-case letters, digits and '-', a letter in it). */
+function isIanaSvcName(value: string): boolean {
+  return /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(value) && /[a-z]/.test(value) && !value.includes('--');
 }
 
 function serviceNameProblems(name: string): Problem[] {

@@ -369,8 +369,15 @@ export class SecureMlEndpoint extends Construct {
         tokenHeader: props.tokenHeader,
         timeout: props.timeout ?? DEFAULT_TIMEOUT,
         labels: { ...MANAGED_BY_LABEL },
+        deployments: props.deployments,
+        selector,
+        servicePortDetails: () => this.backend.servicePort?.(),
+        removeRequestHeaders: (props.claimToHeaders ?? []).map((c) => c.header),
+        inferencePool: this.backend.inferencePool,
+        mesh: this.mesh,
       });
       const edge = this.edge;
+      if (edge.warnings) this.problems.addWarningCheck(() => edge.warnings!());
       this.problems.addAppCheck(() => this.edgeHostProblems(edge));
       this.problems.addCheck(() => this.protocolProblems(edge));
       this.problems.addCheck(() => [
@@ -658,6 +665,10 @@ export class SecureMlEndpoint extends Construct {
   /** Problems that depend on the whole app (callers added later, cdk8s-plus objects). */
   private appProblems(): Problem[] {
     const out: Problem[] = [...this.backend.problems()];
+    if (this.backend.inferencePool && !this.edge?.routesToInferencePool) {
+      out.push(problem('edge', 'an edge that routes to an InferencePool (Edge.istioGatewayApi)', this.edge ? 'an edge that routes to Services only' : undefined,
+        `the backend is InferencePool "${this.backend.inferencePool.name}": only a Gateway API route on Istio's implementation sends requests through its endpoint picker`));
+    }
     if (this.callers.size === 0) {
       out.push(problem('callers', 'at least one Caller', [],
         'an endpoint with no callers would deny everyone; declare callers, or Caller.anyAuthenticated() to admit any token of the tenant'));
