@@ -144,6 +144,20 @@ export interface GatewayApiImplementation {
   readonly infrastructureAnnotations?: Record<string, string>;
   /** Longest Gateway name the implementation accepts (its generated names add a suffix). */
   readonly maxGatewayNameLength: number;
+  /**
+   * The implementation honours HTTPRoute `timeouts.request` (else the edge
+   * sets the timeout with the implementation's own policy).
+   *
+   * @default true
+   */
+  readonly routeTimeouts?: boolean;
+  /**
+   * Filters the implementation adds to the host's route rule, after the
+   * HSTS and header-removal filters (e.g. an `ExtensionRef`, a `URLRewrite`).
+   *
+   * @default - none
+   */
+  readonly routeFilters?: HttpRouteSpecRulesFilters[];
 }
 
 /** A Gateway API edge's routes and Gateway, bound to an endpoint. */
@@ -247,11 +261,12 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
   ];
   const removed = [...new Set(ctx.removeRequestHeaders ?? [])].sort(compareStrings);
   if (removed.length > 0) filters.push({ type: HttpRouteSpecRulesFiltersType.REQUEST_HEADER_MODIFIER, requestHeaderModifier: { remove: removed } });
+  filters.push(...(impl.routeFilters ?? []));
   const rule: HttpRouteSpecRules = {
     matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
     filters,
     backendRefs: backendRefs(ctx, apiObjects),
-    timeouts: { request: `${readTimeoutSeconds(o as EdgeOptions, ctx)}s` },
+    ...(impl.routeTimeouts ?? true ? { timeouts: { request: `${readTimeoutSeconds(o as EdgeOptions, ctx)}s` } } : {}),
   };
   const route = new HttpRoute(ctx.scope, 'HttpRoute', {
     metadata: { namespace: ctx.namespace, labels },
