@@ -48,7 +48,9 @@ const GROUPS: Array<{ files: string[]; kinds: Record<string, string> }> = [
       'gateway-api/gateway.networking.k8s.io_httproutes.yaml',
       'gateway-api/gateway.networking.k8s.io_referencegrants.yaml',
     ],
-    kinds: { Gateway: 'v1', HTTPRoute: 'v1', ReferenceGrant: 'v1' },
+    // ReferenceGrant v1beta1: the only version served by Gateway API bundles before v1.5 (AKS's managed Gateway API on
+    // Kubernetes 1.35 and older serves v1.4.1), and still served (the storage version) by v1.5 and v1.6
+    kinds: { Gateway: 'v1', HTTPRoute: 'v1', ReferenceGrant: 'v1beta1' },
   },
   {
     files: [

@@ -126,6 +126,17 @@ export interface GatewayApiEdgeOptions extends Omit<EdgeOptions, 'tls' | 'contro
    * @default 'cluster.local'
    */
   readonly trustDomain?: string;
+  /**
+   * Status of the plain-HTTP redirect to HTTPS. 308 keeps the method and the
+   * body (a POST stays a POST). Gateway API bundles before v1.5 accept only
+   * 301 and 302 in `RequestRedirect.statusCode`: AKS's managed Gateway API
+   * serves v1.4.1 on Kubernetes 1.35 (and older bundles below), so set 301
+   * there; the API server rejects the route otherwise.
+   *
+   * @see https://learn.microsoft.com/azure/aks/managed-gateway-api
+   * @default 308
+   */
+  readonly httpsRedirectCode?: 301 | 308;
 }
 
 /** What differs between Gateway API implementations, for {@link bindGatewayApi}. */
@@ -284,7 +295,7 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
         rules: [{
           filters: [{
             type: HttpRouteSpecRulesFiltersType.REQUEST_REDIRECT,
-            requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: redirectStatus() },
+            requestRedirect: { scheme: HttpRouteSpecRulesFiltersRequestRedirectScheme.HTTPS, statusCode: redirectStatus(o) },
           }],
         }],
       },
@@ -312,9 +323,9 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
   };
 }
 
-/** The redirect code of the HTTPS redirect (308: the method and body are kept). */
-function redirectStatus(): HttpRouteSpecRulesFiltersRequestRedirectStatusCode {
-  return HTTPS_REDIRECT_CODE as HttpRouteSpecRulesFiltersRequestRedirectStatusCode;
+/** The redirect code of the HTTPS redirect (308 unless the cluster's Gateway API bundle needs 301). */
+function redirectStatus(o: GatewayApiEdgeOptions): HttpRouteSpecRulesFiltersRequestRedirectStatusCode {
+  return (o.httpsRedirectCode ?? HTTPS_REDIRECT_CODE) as HttpRouteSpecRulesFiltersRequestRedirectStatusCode;
 }
 
 /** The route's backends: the InferencePool, one Service per deployment (weighted), or the Service. */
@@ -395,6 +406,10 @@ function sharedProblems(
     }
   }
   if (!isDnsSubdomain(serviceAccount)) out.push(problem('edge gateway ServiceAccount', 'a ServiceAccount name', serviceAccount));
+  if (o.httpsRedirectCode !== undefined && o.httpsRedirectCode !== 301 && o.httpsRedirectCode !== 308) {
+    out.push(problem('edge.httpsRedirectCode', '308, or 301 for Gateway API bundles before v1.5', o.httpsRedirectCode,
+      '302, 303 and 307 are temporary redirects: clients would keep sending requests, and tokens, over plain HTTP first'));
+  }
   if (o.trustDomain !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.trustDomain)) {
     out.push(problem('edge.trustDomain', 'a lower-case DNS name such as "cluster.local"', o.trustDomain));
   }

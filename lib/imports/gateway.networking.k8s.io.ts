@@ -6287,7 +6287,7 @@ export class ReferenceGrant extends ApiObject {
    * Returns the apiVersion and kind for "ReferenceGrant"
    */
   public static readonly GVK: GroupVersionKind = {
-    apiVersion: 'gateway.networking.k8s.io/v1',
+    apiVersion: 'gateway.networking.k8s.io/v1beta1',
     kind: 'ReferenceGrant',
   }
 

@@ -11,7 +11,7 @@
  *
  * @packageDocumentation
  */
-/** `gateway.networking.k8s.io`: Gateway API `Gateway`, `HTTPRoute` and `ReferenceGrant` (v1, standard channel 1.6). */
+/** `gateway.networking.k8s.io`: Gateway API `Gateway` and `HTTPRoute` (v1) and `ReferenceGrant` (v1beta1, served by every bundle), standard channel 1.6. */
 export * as gatewayApi from './gateway.networking.k8s.io';
 /** `gateway.nginx.org`: NGINX Gateway Fabric `AuthenticationFilter`, `ClientSettingsPolicy`, `ProxySettingsPolicy`, `RateLimitPolicy`, `UpstreamSettingsPolicy` (v1alpha1). */
 export * as nginxGatewayFabric from './gateway.nginx.org';

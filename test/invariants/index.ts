@@ -15,8 +15,29 @@ const sameLabels = (a: Record<string, string> | undefined, b: Record<string, str
 
 const id = (m: Manifest) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
-/** 1. Every workload selected by a RequestAuthentication is selected by a DENY notRequestPrincipals ["*"] policy. */
+/** The `targetRefs` of a policy as comparable keys (`<group>/<kind>/<name>`), sorted. */
+const targetKeys = (m: Manifest): string => JSON.stringify(((m.spec?.targetRefs ?? []) as any[]).map((t) => `${t.group ?? ''}/${t.kind}/${t.name}`).sort());
+
+/**
+ * 1. Every workload selected by a RequestAuthentication is selected by a DENY
+ * notRequestPrincipals ["*"] policy; every Gateway a RequestAuthentication
+ * targets (`targetRefs`, token validation at a Gateway API edge) is targeted
+ * by such a DENY too, in the same namespace (it may be narrowed to the
+ * edge's hosts: `to.operation.hosts` only).
+ */
 export function tokenRequired(ms: Manifest[]): string[] {
+  const targeted = ms.filter((m) => m.kind === 'RequestAuthentication' && (m.spec?.targetRefs ?? []).length > 0);
+  const hostsOnly = (r: any) => !r.to || (r.to.length === 1 && Object.keys(r.to[0].operation ?? {}).join() === 'hosts');
+  const targetDenies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' && (m.spec.targetRefs ?? []).length > 0 &&
+    (m.spec.rules ?? []).some((r: any) => hostsOnly(r) && !r.when && (r.from ?? []).length === 1 &&
+      JSON.stringify(r.from[0].source) === JSON.stringify({ notRequestPrincipals: ['*'] })));
+  const out = targeted
+    .filter((ra) => !targetDenies.some((d) => d.metadata.namespace === ra.metadata.namespace && targetKeys(d) === targetKeys(ra)))
+    .map((ra) => `${id(ra)} targets ${targetKeys(ra)}, which no DENY-without-token policy targets`);
+  return [...out, ...selectedTokenRequired(ms.filter((m) => !targeted.includes(m)))];
+}
+
+function selectedTokenRequired(ms: Manifest[]): string[] {
   // a DENY that covers every port, or every port but azureml-fe's coordination ports (notPorts only)
   const everyPort = (r: any) => !r.to || (r.to.length === 1 && Object.keys(r.to[0].operation ?? {}).join() === 'notPorts');
   const denies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' &&
@@ -48,7 +69,8 @@ export function exactJwtRules(ms: Manifest[]): string[] {
 /** 3. STRICT mTLS for every workload selected by a RequestAuthentication (the endpoints' workloads). */
 export function strictMtls(ms: Manifest[]): string[] {
   const strict = ms.filter((m) => m.kind === 'PeerAuthentication' && m.spec?.mtls?.mode === 'STRICT' && !m.spec.portLevelMtls);
-  return ms.filter((m) => m.kind === 'RequestAuthentication')
+  // a RequestAuthentication attached to a Gateway (targetRefs) guards the edge, whose clients speak TLS, not mesh mTLS
+  return ms.filter((m) => m.kind === 'RequestAuthentication' && (m.spec?.targetRefs ?? []).length === 0)
     .filter((ra) => !strict.some((pa) => pa.metadata.namespace === ra.metadata.namespace && sameLabels(pa.spec.selector?.matchLabels, ra.spec.selector?.matchLabels)))
     .map((ra) => `${id(ra)}: its workloads have no STRICT PeerAuthentication`);
 }
@@ -127,6 +149,7 @@ export function edgesThroughMesh(ms: Manifest[]): string[] {
       if (!/\.svc\.cluster\.local$/.test(host)) out.push(`${id(vs)} route ${r.path} does not set Host to a Service`);
     }
   }
+  out.push(...gatewayApiEdgesThroughMesh(ms));
   for (const gw of ms.filter((m) => m.kind === 'Gateway' && m.apiVersion.startsWith('networking.istio.io/'))) {
     // plain HTTP only redirects, with 308 (keeps the method): every route bound to a Gateway with an HTTP server is a redirect to https
     if (!(gw.spec.servers ?? []).some((s: any) => s.port.protocol === 'HTTP')) continue;
@@ -138,6 +161,74 @@ export function edgesThroughMesh(ms: Manifest[]): string[] {
       for (const r of vs.spec.http ?? []) {
         if (r.redirect?.scheme !== 'https' || r.redirect?.redirectCode !== 308 || r.route) out.push(`${id(vs)} route ${r.name} on plain HTTP is not a 308 redirect to https`);
       }
+    }
+  }
+  return out;
+}
+
+/**
+ * 5, restated for Gateway API edges. Every Gateway (`gateway.networking.k8s.io`)
+ * terminates TLS on its HTTPS listeners with a certificate and serves plain
+ * HTTP only as a permanent redirect to https (308, or 301 where the
+ * cluster's Gateway API bundle predates v1.5 and accepts no 308); every HTTPRoute that sends traffic to
+ * a backend names the listener it attaches to (`sectionName`: without it a
+ * route attaches to every listener of the hostname, plain HTTP included), and
+ * a listener of a Gateway in the output it attaches to is HTTPS; its backends
+ * are Services or InferencePools in its own namespace (the mesh applies to
+ * them); on NGINX Gateway Fabric (which sends to pod IPs) the route rewrites
+ * Host to the Service, so the pod's sidecar routes it over mTLS.
+ */
+export function gatewayApiEdgesThroughMesh(ms: Manifest[]): string[] {
+  const out: string[] = [];
+  const gateways = ms.filter((m) => m.kind === 'Gateway' && m.apiVersion.startsWith('gateway.networking.k8s.io/'));
+  const routes = ms.filter((m) => m.kind === 'HTTPRoute');
+  const listenerOf = (route: Manifest, ref: any) => {
+    const gw = gateways.find((g) => g.metadata.name === ref.name && g.metadata.namespace === (ref.namespace ?? route.metadata.namespace));
+    return { gw, listeners: ((gw?.spec.listeners ?? []) as any[]).filter((l) => ref.sectionName === undefined || l.name === ref.sectionName) };
+  };
+  const isRedirectOnly = (route: Manifest) => (route.spec.rules ?? []).every((r: any) => !(r.backendRefs ?? []).length &&
+    (r.filters ?? []).length === 1 && r.filters[0].type === 'RequestRedirect' && r.filters[0].requestRedirect?.scheme === 'https' && [301, 308].includes(r.filters[0].requestRedirect?.statusCode));
+  for (const gw of gateways) {
+    for (const l of gw.spec.listeners ?? []) {
+      if (l.protocol === 'HTTPS' && (l.tls?.mode ?? 'Terminate') !== 'Terminate') out.push(`${id(gw)} listener ${l.name} does not terminate TLS`);
+      if (l.protocol === 'HTTPS' && !(l.tls?.certificateRefs ?? []).some((c: any) => c.name)) out.push(`${id(gw)} listener ${l.name} has no certificate`);
+      if (!['HTTPS', 'HTTP'].includes(l.protocol)) out.push(`${id(gw)} listener ${l.name} speaks ${l.protocol}`);
+    }
+    if (!(gw.spec.listeners ?? []).some((l: any) => l.protocol === 'HTTPS')) out.push(`${id(gw)} has no HTTPS listener`);
+  }
+  for (const route of routes) {
+    const redirectOnly = isRedirectOnly(route);
+    for (const ref of route.spec.parentRefs ?? []) {
+      if ((ref.kind ?? 'Gateway') !== 'Gateway') continue;
+      if (!redirectOnly && ref.sectionName === undefined) out.push(`${id(route)} attaches to every listener of ${ref.name}, plain HTTP included (no sectionName)`);
+      const { gw, listeners } = listenerOf(route, ref);
+      if (!gw) continue;
+      for (const l of listeners) {
+        if (!redirectOnly && l.protocol !== 'HTTPS') out.push(`${id(route)} routes to a backend on ${id(gw)}'s plain ${l.protocol} listener ${l.name}`);
+      }
+      const nginx = gw.spec.gatewayClassName !== 'istio' && !String(gw.spec.gatewayClassName).startsWith('istio');
+      if (nginx && !redirectOnly) {
+        for (const r of route.spec.rules ?? []) {
+          const rewrite = (r.filters ?? []).find((f: any) => f.type === 'URLRewrite')?.urlRewrite?.hostname ?? '';
+          if ((r.backendRefs ?? []).length && !/\.svc\.cluster\.local$/.test(rewrite)) out.push(`${id(route)} on ${id(gw)} does not rewrite Host to a Service (NGINX sends to pod IPs)`);
+        }
+      }
+    }
+    for (const r of route.spec.rules ?? []) {
+      for (const b of r.backendRefs ?? []) {
+        const kind = `${b.group ?? ''}/${b.kind ?? 'Service'}`;
+        if (!['/Service', 'inference.networking.k8s.io/InferencePool'].includes(kind)) out.push(`${id(route)} sends to a ${kind} backend`);
+        if (b.namespace !== undefined && b.namespace !== route.metadata.namespace) out.push(`${id(route)} sends to a backend in another namespace (${b.namespace})`);
+      }
+    }
+  }
+  // every Gateway in the output serves plain HTTP only as redirects: each route on an HTTP listener is redirect-only
+  for (const gw of gateways) {
+    for (const l of (gw.spec.listeners ?? []).filter((x: any) => x.protocol === 'HTTP')) {
+      const attached = routes.filter((r) => (r.spec.parentRefs ?? []).some((ref: any) => ref.name === gw.metadata.name &&
+        (ref.namespace ?? r.metadata.namespace) === gw.metadata.namespace && (ref.sectionName === undefined || ref.sectionName === l.name)));
+      if (attached.length === 0) out.push(`${id(gw)} listener ${l.name} serves plain HTTP without a redirect route`);
+      for (const r of attached) if (!isRedirectOnly(r)) out.push(`${id(r)} on plain HTTP listener ${l.name} of ${id(gw)} is not a permanent (308 or 301) redirect to https`);
     }
   }
   return out;
