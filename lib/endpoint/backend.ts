@@ -260,7 +260,8 @@ export abstract class EndpointBackend {
    *
    * The picker's Service must be in the pool's namespace; when its pods are
    * named (`endpointPicker.podSelector`), a NetworkPolicy admits only the
-   * edge's gateway pods (and `allowNetworkFrom`) to them.
+   * edge's gateway pods (and `allowNetworkFrom`) to them. When the picker's
+   * chart writes the pool itself, pass `createPool: false`.
    *
    * @see https://gateway-api-inference-extension.sigs.k8s.io/api-types/inferencepool/
    * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api-inference-extension/
@@ -449,7 +450,7 @@ function inferencePoolProblems(o: InferencePoolBackendOptions, service: { name: 
   ];
   if (typeof picker !== 'object' || picker === null) {
     out.push(problem('backend.endpointPicker', 'the endpoint picker\'s Service ({ serviceName, port? })', picker,
-      'an InferencePool without a picker is not routed by Istio; deploy the picker with the Inference Extension\'s chart'));
+      'Istio refuses a route to an InferencePool without a picker; deploy one with llm-d-router\'s llm-d-router-gateway chart'));
     return out;
   }
   out.push(...serviceNameProblems(picker.serviceName, 'backend.endpointPicker.serviceName'));

@@ -38,8 +38,8 @@ export interface EndpointPickerOptions {
   /**
    * The endpoint picker's Service, in the pool's namespace (the InferencePool
    * refers to it by name only, and Istio resolves it as
-   * `<serviceName>.<pool namespace>.svc`). With the Inference Extension's
-   * `inferencepool` chart it is `<release>-epp`.
+   * `<serviceName>.<pool namespace>.svc`). With llm-d-router's
+   * `llm-d-router-gateway` chart it is `<release>-epp`.
    */
   readonly serviceName: string;
   /**
@@ -56,8 +56,8 @@ export interface EndpointPickerOptions {
    */
   readonly failureMode?: EndpointPickerFailureMode;
   /**
-   * Labels of the picker's pods (with the `inferencepool` chart:
-   * `inferencepool: <release>-epp`). When set, a NetworkPolicy admits
+   * Labels of the picker's pods (with llm-d-router's `llm-d-router-gateway`
+   * chart: `llm-d-router-gateway: <release>-epp`). When set, a NetworkPolicy admits
    * connections to them only from the edge's gateway pods and
    * `allowNetworkFrom`: the picker sees every request body (the prompts).
    * No Istio policy is written for the picker: the gateway reaches it over
@@ -125,6 +125,18 @@ export interface InferencePoolBackendOptions {
    * @default - a ClusterIP Service named after the pool, on the target port
    */
   readonly service?: InferencePoolServiceOptions;
+  /**
+   * Write the InferencePool. `false` when the endpoint picker's chart writes
+   * it: llm-d-router's `llm-d-router-gateway` chart writes an InferencePool
+   * named after the release, and runs its picker against it only then. The
+   * library then writes the Service, the policies and the picker's
+   * NetworkPolicy, and `name`, `selector` and `targetPort` must be the
+   * chart's (`router.modelServers.matchLabels`, `router.modelServers.targetPorts`);
+   * `endpointPicker.serviceName`, `port` and `failureMode` are not rendered.
+   *
+   * @default true
+   */
+  readonly createPool?: boolean;
 }
 
 /** Props of {@link InferencePoolResources}. */
@@ -147,8 +159,8 @@ export interface InferencePoolResourcesProps {
  * none of them.
  */
 export class InferencePoolResources extends Construct {
-  /** The InferencePool. */
-  public readonly pool: InferencePool;
+  /** The InferencePool, unless `createPool` is false. */
+  public readonly pool?: InferencePool;
   /** The Service in front of the pool's pods, unless `service.create` is false. */
   public readonly service?: OwnService;
   /** The endpoint picker's NetworkPolicy, when `endpointPicker.podSelector` is set. */
@@ -167,20 +179,22 @@ export class InferencePoolResources extends Construct {
     };
     const guard = <T>(produce: () => T): T => Lazy.any({ produce: () => { assertNone(); return produce(); } }) as unknown as T;
 
-    this.pool = new InferencePool(this, 'Resource', {
-      metadata: { ...metadata, name: o.name },
-      spec: guard((): InferencePoolSpec => ({
-        selector: { matchLabels: { ...o.selector } },
-        targetPorts: [{ number: o.targetPort }],
-        endpointPickerRef: {
-          name: picker.serviceName,
-          port: { number: picker.port ?? DEFAULT_ENDPOINT_PICKER_PORT },
-          failureMode: picker.failureMode === EndpointPickerFailureMode.FAIL_OPEN
-            ? InferencePoolSpecEndpointPickerRefFailureMode.FAIL_OPEN
-            : InferencePoolSpecEndpointPickerRefFailureMode.FAIL_CLOSE,
-        },
-      })),
-    });
+    if (o.createPool ?? true) {
+      this.pool = new InferencePool(this, 'Resource', {
+        metadata: { ...metadata, name: o.name },
+        spec: guard((): InferencePoolSpec => ({
+          selector: { matchLabels: { ...o.selector } },
+          targetPorts: [{ number: o.targetPort }],
+          endpointPickerRef: {
+            name: picker.serviceName,
+            port: { number: picker.port ?? DEFAULT_ENDPOINT_PICKER_PORT },
+            failureMode: picker.failureMode === EndpointPickerFailureMode.FAIL_OPEN
+              ? InferencePoolSpecEndpointPickerRefFailureMode.FAIL_OPEN
+              : InferencePoolSpecEndpointPickerRefFailureMode.FAIL_CLOSE,
+          },
+        })),
+      });
+    }
     if (props.service.create) {
       this.service = new OwnService(this, 'Service', {
         metadata: { ...metadata, name: props.service.name },
@@ -195,7 +209,7 @@ export class InferencePoolResources extends Construct {
     const warnings = new ProblemCollector(this);
     if (picker.podSelector === undefined) {
       warnings.warn(warning('backend.endpointPicker.podSelector', 'is not set: the endpoint picker\'s pods get no NetworkPolicy, so any pod can open its ext_proc port, '
-        + 'and the picker reads every request body (the prompts); name its pods (inferencepool chart: { inferencepool: "<release>-epp" })'));
+        + 'and the picker reads every request body (the prompts); name its pods (llm-d-router-gateway chart: { "llm-d-router-gateway": "<release>-epp" })'));
     } else {
       const podSelector = picker.podSelector;
       this.endpointPickerNetworkPolicy = new KubeNetworkPolicy(this, 'EndpointPickerNetworkPolicy', {

@@ -130,6 +130,14 @@ describe('EndpointBackend.inferencePool', () => {
     expect(pool(ms).spec.targetPorts).toEqual([{ number: 8000 }]);
   });
 
+  test('createPool false (the picker\'s chart writes the pool): no InferencePool, the same Service and policies on the pool pods', () => {
+    const ms = build({ createPool: false });
+    expect(ms.filter((m) => m.kind === 'InferencePool')).toEqual([]);
+    expect(one(ms, 'Service').spec.selector).toEqual(POOL_PODS);
+    expect(one(ms, 'PeerAuthentication').spec.selector).toEqual({ matchLabels: POOL_PODS });
+    expect(eppNetworkPolicy(ms).spec.podSelector).toEqual({ matchLabels: EPP_PODS });
+  });
+
   test('the namespace comes from the backend option before the chart', () => {
     const ms = build({ namespace: 'llm' }, 'other');
     expect(pool(ms).metadata.namespace).toBe('llm');
