@@ -1,9 +1,9 @@
-import { Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { EdgeSource } from '../edge/types';
 import { MeshValidationError, Problem, ProblemCollector, warning } from '../errors';
 import { InferencePool, InferencePoolSpec, InferencePoolSpecEndpointPickerRefFailureMode } from '../imports/inference.networking.k8s.io';
-import { KubeNetworkPolicy, NetworkPolicySpec } from '../imports/k8s';
+import { KubeNetworkPolicy, KubeService, NetworkPolicySpec } from '../imports/k8s';
 import { OwnService } from '../util/kube-objects';
 import { MANAGED_BY_LABEL } from '../util/names';
 import { NetworkSource, networkPolicySpec } from './network-policy';
@@ -162,7 +162,7 @@ export class InferencePoolResources extends Construct {
   /** The InferencePool, unless `createPool` is false. */
   public readonly pool?: InferencePool;
   /** The Service in front of the pool's pods, unless `service.create` is false. */
-  public readonly service?: OwnService;
+  public readonly service?: KubeService;
   /** The endpoint picker's NetworkPolicy, when `endpointPicker.podSelector` is set. */
   public readonly endpointPickerNetworkPolicy?: KubeNetworkPolicy;
   private readonly edgeSources: EdgeSource[] = [];
@@ -196,7 +196,7 @@ export class InferencePoolResources extends Construct {
       });
     }
     if (props.service.create) {
-      this.service = new OwnService(this, 'Service', {
+      const service = new OwnService(this, 'Service', {
         metadata: { ...metadata, name: props.service.name },
         selector: () => {
           assertNone();
@@ -205,6 +205,7 @@ export class InferencePoolResources extends Construct {
         // named for its protocol: Istio reads HTTP from the name, no sniffing
         ports: [{ name: 'http', port: props.service.port, targetPort: o.targetPort }],
       });
+      this.service = ApiObject.of(service) as KubeService;
     }
     const warnings = new ProblemCollector(this);
     if (picker.podSelector === undefined) {
