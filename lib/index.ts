@@ -48,3 +48,4 @@ export { ModelPodsFence } from './endpoint/azureml-model-pods';
 export type { IServiceAccountObject, IServiceObject, IServicePortObject, IWorkloadObject, SubjectConfigurationObject } from './util/workload';
 export * from './diagnostics';
 export type { ModelPodsFenceProps } from './endpoint/azureml-model-pods';
+export * from './endpoint/inference-pool';

@@ -1,6 +1,6 @@
 import { ApiObject, Chart } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { BackendServicePort } from '../edge/types';
+import type { BackendServicePort, EdgeSource } from '../edge/types';
 import { Problem, problem, show } from '../errors';
 import { MeshProfile, optOutProblem } from '../mesh/profile';
 import { OwnService } from '../util/kube-objects';
@@ -8,6 +8,8 @@ import { MANAGED_BY_LABEL, isDnsLabel, isDnsSubdomain, isLabelKey, isLabelValue 
 import {
   BACKEND_WORKLOAD_KINDS, IServiceObject, IWorkloadObject, RenderedWorkload, isProblem, missingOnPodTemplate, podTemplateMetadataPath, renderWorkload, workloadKindProblem,
 } from '../util/workload';
+import { EndpointPickerFailureMode, InferencePoolBackendOptions, InferencePoolResources } from './inference-pool';
+import { networkSourceProblems } from './network-policy';
 
 /** What a backend learns from the endpoint when it binds. */
 export interface BackendBindContext {
@@ -201,6 +203,12 @@ export interface BoundBackend {
   };
   /** The backend is a Gateway API Inference Extension InferencePool: Gateway API edges route to it (backendRef kind InferencePool). */
   readonly inferencePool?: { readonly name: string };
+  /**
+   * Called by the endpoint once its edge is bound, with where the edge's
+   * traffic comes from (an InferencePool's endpoint picker admits these
+   * peers: only a gateway calls it).
+   */
+  edgeBound?(edge: { readonly sources: readonly EdgeSource[] }): void;
 }
 
 /**
@@ -248,6 +256,28 @@ export abstract class EndpointBackend {
    */
   public static fromDeployment(deployment: IWorkloadObject, options: FromDeploymentOptions): EndpointBackend {
     return new DeploymentBackend(deployment, options);
+  }
+
+  /**
+   * A Gateway API Inference Extension `InferencePool` (vLLM-style serving):
+   * model-server pods behind an endpoint picker (EPP) that chooses a pod for
+   * each request. Writes the InferencePool (`inference.networking.k8s.io/v1`)
+   * and a ClusterIP Service named after it (for in-mesh callers and the
+   * endpoint's DestinationRule and VirtualService); the endpoint's policies
+   * select the pool's pods like any backend's. A Gateway API edge routes to
+   * the pool (HTTPRoute backendRef kind `InferencePool`), and Istio's gateway
+   * asks the picker, then sends to the picked pod over Istio mTLS.
+   *
+   * The picker's Service must be in the pool's namespace; when its pods are
+   * named (`endpointPicker.podSelector`), a NetworkPolicy admits only the
+   * edge's gateway pods (and `allowNetworkFrom`) to them. When the picker's
+   * chart writes the pool itself, pass `createPool: false`.
+   *
+   * @see https://gateway-api-inference-extension.sigs.k8s.io/api-types/inferencepool/
+   * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api-inference-extension/
+   */
+  public static inferencePool(options: InferencePoolBackendOptions): EndpointBackend {
+    return new InferencePoolBackend(options);
   }
 
   /** Binds the backend to an endpoint (may create objects in `scope`). */
@@ -397,6 +427,79 @@ class DeploymentBackend extends EndpointBackend {
   }
 }
 
+class InferencePoolBackend extends EndpointBackend {
+  constructor(private readonly options: InferencePoolBackendOptions) {
+    super();
+  }
+
+  public bind(scope: Construct): BoundBackend {
+    const o = this.options;
+    const namespace = o.namespace ?? Chart.of(scope).namespace;
+    const service = { name: o.service?.name ?? o.name, port: o.service?.port ?? o.targetPort, create: o.service?.create ?? true };
+    const problems = () => inferencePoolProblems(o, service, namespace);
+    const resources = new InferencePoolResources(scope, 'InferencePool', { options: o, namespace, service, problems });
+    return {
+      serviceName: service.name,
+      namespace,
+      port: service.port,
+      selector: () => ({ ...o.selector }),
+      protocol: () => ({ protocol: BackendProtocol.HTTP, declaredAs: service.create ? 'port name "http"' : `the existing Service "${service.name}" (assumed HTTP)` }),
+      problems,
+      inferencePool: { name: o.name },
+      edgeBound: (edge) => resources.addEdgeSources(edge.sources),
+    };
+  }
+}
+
+/** The InferencePool's declaration, against the CRD's rules (required fields, ranges, enums) and the mesh's. */
+function inferencePoolProblems(o: InferencePoolBackendOptions, service: { name: string; port: number }, namespace: string | undefined): Problem[] {
+  const picker = o.endpointPicker;
+  const out: Problem[] = [
+    ...(isDnsLabel(o.name) ? [] : [problem('backend.name', 'an InferencePool name (DNS label: lowercase letters, digits, "-", at most 63)', o.name)]),
+    ...(o.namespace === undefined || isDnsLabel(o.namespace)
+      ? [] : [problem('backend.namespace', 'a DNS label (lowercase letters, digits, "-", at most 63)', o.namespace)]),
+    ...(namespace === undefined
+      ? [problem('backend.namespace', 'set on EndpointBackend.inferencePool or its chart', undefined,
+        'the InferencePool, its Service and its endpoint picker live in one namespace, and Istio policies only apply to pods of their own namespace')]
+      : []),
+    ...selectorProblems(o.selector),
+    ...(Object.keys(o.selector ?? {}).length > 64 ? [problem('backend.selector', 'at most 64 labels (the InferencePool CRD\'s maxProperties)', Object.keys(o.selector).length)] : []),
+    ...portProblems('backend.targetPort', o.targetPort),
+    ...(o.service?.name === undefined ? [] : serviceNameProblems(o.service.name, 'backend.service.name')),
+    ...(o.service?.port === undefined ? [] : portProblems('backend.service.port', o.service.port)),
+  ];
+  if (typeof picker !== 'object' || picker === null) {
+    out.push(problem('backend.endpointPicker', 'the endpoint picker\'s Service ({ serviceName, port? })', picker,
+      'Istio refuses a route to an InferencePool without a picker; deploy one with llm-d-router\'s llm-d-router-gateway chart'));
+    return out;
+  }
+  out.push(...serviceNameProblems(picker.serviceName, 'backend.endpointPicker.serviceName'));
+  if (picker.serviceName === service.name) {
+    out.push(problem('backend.endpointPicker.serviceName', `a Service other than the pool's own ("${service.name}")`, picker.serviceName,
+      'the picker is a separate workload with its own Service; set backend.service.name if the pool\'s Service has the picker\'s name'));
+  }
+  if (picker.port !== undefined) out.push(...portProblems('backend.endpointPicker.port', picker.port));
+  if (picker.failureMode !== undefined && !Object.values(EndpointPickerFailureMode).includes(picker.failureMode)) {
+    out.push(problem('backend.endpointPicker.failureMode', `one of ${Object.values(EndpointPickerFailureMode).map((m) => `"${m}"`).join(', ')} (EndpointPickerFailureMode)`, picker.failureMode));
+  }
+  if (picker.podSelector !== undefined) {
+    const invalid = selectorProblems(picker.podSelector, undefined, 'backend.endpointPicker.podSelector');
+    out.push(...invalid);
+    if (invalid.length === 0 && selectorProblems(o.selector).length === 0 && (containsLabels(o.selector, picker.podSelector) || containsLabels(picker.podSelector, o.selector))) {
+      out.push(problem('backend.endpointPicker.podSelector', `labels that select none of the pool's pods, and that the pool's selector (${show(o.selector)}) does not select`, picker.podSelector,
+        'the picker and the model servers are different pods: the endpoint\'s policies on the picker would refuse the gateway, and the picker\'s NetworkPolicy would open the model pods'));
+    }
+  }
+  out.push(...networkSourceProblems('backend.endpointPicker.allowNetworkFrom', picker.allowNetworkFrom));
+  return out;
+}
+
+/** True when every label of `inner` is in `outer` with the same value (pods carrying `outer` are selected by `inner`). */
+function containsLabels(outer: Record<string, string>, inner: Record<string, string>): boolean {
+  const keys = Object.keys(inner);
+  return keys.length > 0 && keys.every((k) => outer[k] === inner[k]);
+}
+
 /** The rendered `spec.selector` of a workload (empty when it renders none, or fails to render: reported by backendWorkloadProblems). */
 function renderedSelector(workload: IWorkloadObject): { matchLabels?: Record<string, string>; matchExpressions?: unknown } {
   try {
@@ -473,8 +576,8 @@ function isIanaSvcName(value: string): boolean {
   return /^[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?$/.test(value) && /[a-z]/.test(value) && !value.includes('--');
 }
 
-function serviceNameProblems(name: string): Problem[] {
-  return isDnsLabel(name) ? [] : [problem('backend.name', 'a Service name (DNS label: lowercase letters, digits, "-", at most 63)', name)];
+function serviceNameProblems(name: string, field = 'backend.name'): Problem[] {
+  return isDnsLabel(name) ? [] : [problem(field, 'a Service name (DNS label: lowercase letters, digits, "-", at most 63)', name)];
 }
 
 function portProblems(field: string, port: number): Problem[] {

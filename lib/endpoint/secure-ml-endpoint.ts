@@ -377,6 +377,7 @@ export class SecureMlEndpoint extends Construct {
         mesh: this.mesh,
       });
       const edge = this.edge;
+      this.backend.edgeBound?.(edge);
       if (edge.warnings) this.problems.addWarningCheck(() => edge.warnings!());
       this.problems.addAppCheck(() => this.edgeHostProblems(edge));
       this.problems.addCheck(() => this.protocolProblems(edge));

@@ -20,6 +20,7 @@ import {
   AuditLogMeshConfig,
   MeshProfile,
   BackendProtocol,
+  EndpointPickerFailureMode,
   SecureMlEndpoint,
   TokenVersion,
 } from '../../lib';
@@ -199,6 +200,31 @@ export const TEST_APPS: TestApp[] = [
         audiences: [CLIENT_ID],
         callers: [Caller.appRole('Triton.Infer')],
         edge: Edge.ingressNginx({ host: 'triton.contoso.com', tls: TlsCertificate.fromSecret('triton-tls'), backendProtocol: 'GRPC', controllerInMesh: true }),
+      });
+    },
+  },
+  {
+    name: 'InferencePool backend (vLLM pods behind an endpoint picker), in-mesh workload caller, no edge',
+    build(app) {
+      const chart = new Chart(app, 'inference-pool', { namespace: 'llm' });
+      new MeshNamespace(chart, 'Namespace', { name: 'llm' });
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        backend: EndpointBackend.inferencePool({
+          name: 'qwen3',
+          selector: { app: 'vllm-qwen3' },
+          targetPort: 8000,
+          endpointPicker: {
+            serviceName: 'qwen3-epp',
+            failureMode: EndpointPickerFailureMode.FAIL_CLOSE,
+            podSelector: { inferencepool: 'qwen3-epp' },
+            allowNetworkFrom: [{ namespace: 'monitoring', podLabels: { 'app.kubernetes.io/name': 'prometheus' } }],
+          },
+        }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Llm.Invoke'), Caller.workload({ meshPrincipal: 'cluster.local/ns/agents/sa/planner' })],
+        paths: ['/v1/completions', '/v1/chat/completions'],
+        methods: ['POST'],
       });
     },
   },
