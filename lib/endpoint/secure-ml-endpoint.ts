@@ -666,9 +666,10 @@ export class SecureMlEndpoint extends Construct {
   /** Problems that depend on the whole app (callers added later, cdk8s-plus objects). */
   private appProblems(): Problem[] {
     const out: Problem[] = [...this.backend.problems()];
-    if (this.backend.inferencePool && !this.edge?.routesToInferencePool) {
-      out.push(problem('edge', 'an edge that routes to an InferencePool (Edge.istioGatewayApi)', this.edge ? 'an edge that routes to Services only' : undefined,
-        `the backend is InferencePool "${this.backend.inferencePool.name}": only a Gateway API route on Istio's implementation sends requests through its endpoint picker`));
+    if (this.backend.inferencePool && this.edge && !this.edge.routesToInferencePool) {
+      out.push(problem('edge', 'an edge that routes to an InferencePool (Edge.istioGatewayApi)', 'an edge that routes to Services only',
+        `the backend is InferencePool "${this.backend.inferencePool.name}": only a Gateway API route on Istio's implementation sends requests through its endpoint picker; `
+        + 'this edge would send them to the pool\'s Service, past the picker'));
     }
     if (this.callers.size === 0) {
       out.push(problem('callers', 'at least one Caller', [],
