@@ -48,3 +48,5 @@ export { ModelPodsFence } from './endpoint/azureml-model-pods';
 export type { IServiceAccountObject, IServiceObject, IServicePortObject, IWorkloadObject, SubjectConfigurationObject } from './util/workload';
 export * from './diagnostics';
 export type { ModelPodsFenceProps } from './endpoint/azureml-model-pods';
+export * from './edge/nginx-gateway-fabric';
+export type { ExistingGatewayOptions, GatewayApiEdgeOptions, GatewayApiGatewayOptions } from './edge/gateway-api';
