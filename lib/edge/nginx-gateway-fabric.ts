@@ -14,7 +14,7 @@ import {
   ProxySettingsPolicy,
   RateLimitPolicy,
 } from '../imports/gateway.nginx.org';
-import { MeshProfile } from '../mesh/profile';
+import { MeshProfile, SIDECAR_INJECT } from '../mesh/profile';
 import { isDnsLabel } from '../util/names';
 import { DEFAULT_BURST_MULTIPLIER, DEFAULT_MAX_BODY_SIZE, meshEnrolmentChecks, readTimeoutSeconds } from './common';
 import { GATEWAY_API_GROUP, GatewayApiEdgeOptions, bindGatewayApi } from './gateway-api';
@@ -364,6 +364,11 @@ function nginxGatewayFabricProblems(o: NginxGatewayFabricEdgeOptions, ctx: EdgeB
       'NGF\'s only sign-in, the OIDC AuthenticationFilter (NGINX Plus auth_oidc), forwards no token to the backend (NGF 2.6 writes no Authorization header after sign-in, and its header filters cannot compose "Bearer $oidc_access_token"), '
       + 'while the backend requires an Entra bearer token on every request; auth_oidc also sends every request without its session cookie to sign-in, bearer-token callers included; '
       + 'use the Istio Gateway API edge\'s browserSignIn (oauth2-proxy as an external authorizer, bearer callers skip it) or Edge.ingressNginx\'s'));
+  }
+  const inject = o.gateway?.infrastructureLabels?.[SIDECAR_INJECT];
+  if (o.existingGateway === undefined && inject !== undefined && inject !== 'true') {
+    out.push(problem(`edge.gateway.infrastructureLabels["${SIDECAR_INJECT}"]`, '"true" or left out', inject,
+      'the edge enrols the Gateway\'s data-plane pods in the mesh, and the STRICT mTLS backend admits the edge only through their mesh principal'));
   }
   if (!ctx.inferencePool) out.push(...servicePortProblems(ctx));
   return out;

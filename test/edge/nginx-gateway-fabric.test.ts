@@ -203,6 +203,14 @@ describe('Edge.nginxGatewayFabric', () => {
     expect(got.length).toBeLessThanOrEqual(63);
   });
 
+  test('fails when the infrastructure labels opt the data-plane pods out of injection', () => {
+    const mesh = MeshProfile.aksIstioAddon('asm-1-28');
+    expect(messages(bindEdge({ gateway: { infrastructureLabels: { 'sidecar.istio.io/inject': 'false' } } }, { mesh }).edge)).toEqual([
+      expect.stringMatching(/^edge\.gateway\.infrastructureLabels\["sidecar\.istio\.io\/inject"\] must be "true" or left out, got "false"; the edge enrols/),
+    ]);
+    expect(bindEdge({ gateway: { infrastructureLabels: { 'sidecar.istio.io/inject': 'true' } } }, { mesh }).edge.problems()).toEqual([]);
+  });
+
   test('a revisioned mesh (AKS Istio add-on) enrols the data-plane pods with istio.io/rev', () => {
     const mesh = MeshProfile.aksIstioAddon('asm-1-28');
     const { manifests } = bindEdge({ gateway: { infrastructureLabels: { team: 'ml' } } }, { mesh });
