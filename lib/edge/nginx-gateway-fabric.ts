@@ -103,8 +103,9 @@ export interface NginxGatewayFabricEdgeOptions extends GatewayApiEdgeOptions {
    * signed or expired, before it reaches the mesh.
    *
    * NGF's JWT filter checks the signature and lifetime only: it has no
-   * issuer, audience or claim fields, so any token Entra ID signed passes
-   * it (Entra signs the tokens of every tenant with the same keys). It is a
+   * issuer, audience or claim fields, so any token Entra ID signed with a
+   * key of the tenant's JWKS passes it, tokens of other tenants and other
+   * audiences included (the JWKS lists Entra's tenant-independent keys). It is a
    * filter for noise, not a gate: the mesh's RequestAuthentication and
    * AuthorizationPolicy check issuer, audiences and callers on every request,
    * with or without it.
@@ -115,6 +116,7 @@ export interface NginxGatewayFabricEdgeOptions extends GatewayApiEdgeOptions {
    *
    * @default false
    * @see https://docs.nginx.com/nginx-gateway-fabric/traffic-security/jwt-authentication/
+   * @see https://learn.microsoft.com/entra/identity-platform/access-tokens#validate-tokens
    * @see https://nginx.org/en/docs/http/ngx_http_auth_jwt_module.html
    */
   readonly validateTokens?: boolean;
@@ -291,7 +293,7 @@ export class NginxGatewayFabricEdge {
   }
 }
 
-/** The tenant's JWKS URI (v2 when the tenant accepts v2 tokens: the same Entra signing keys as v1). */
+/** The tenant's JWKS URI: v2 when the tenant accepts v2 tokens, as the F5 NGINX Ingress Controller edge's jwt Policy. */
 function jwksUri(ctx: EdgeBindContext): string {
   const issuers = ctx.tenant.issuers;
   return (issuers.find((i) => i.version === TokenVersion.V2) ?? issuers[0])?.jwksUri ?? ctx.tenant.v2JwksUri;
