@@ -174,6 +174,16 @@ export interface NginxGatewayFabricEdgeOptions extends GatewayApiEdgeOptions {
  *   through the endpoint's VirtualService, which splits between the
  *   deployments, retries and times out as it does for in-mesh callers.
  *
+ * Source ranges (`sourceRanges`) are enforced at the Gateway's cloud load
+ * balancer: a Gateway the edge creates references an `NginxProxy` in its
+ * namespace (`spec.infrastructure.parametersRef`) with
+ * `kubernetes.service.type: LoadBalancer` and `loadBalancerSourceRanges`.
+ * NGF merges it over the GatewayClass's NginxProxy, Gateway fields winning;
+ * the API server also stores the CRD's defaults in it (`ipFamily: dual`,
+ * `kubernetes.service.externalTrafficPolicy: Local`), which then win over
+ * the class's values too. With `existingGateway` the ranges are the
+ * Gateway owner's: an error.
+ *
  * NGF keeps only the first filter of each type on a rule (the HSTS response
  * header, the claim-header removal, the Host rewrite and the authentication
  * filter are one of each type, so all apply).
