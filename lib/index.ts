@@ -49,3 +49,5 @@ export type { IServiceAccountObject, IServiceObject, IServicePortObject, IWorklo
 export * from './diagnostics';
 export type { ModelPodsFenceProps } from './endpoint/azureml-model-pods';
 export * from './endpoint/inference-pool';
+export * from './edge/nginx-gateway-fabric';
+export type { ExistingGatewayOptions, GatewayApiEdgeOptions, GatewayApiGatewayOptions } from './edge/gateway-api';

@@ -20,8 +20,13 @@ const schemas = process.env.SCHEMAS_DIR ?? path.resolve(root, 'schemas');
 const outDir = path.join(root, 'lib', 'imports');
 const tmpDir = path.join(root, '.cdk8s-import-tmp');
 
-/** One import per API group (cdk8s import writes one file per group). */
-const GROUPS: Array<{ files: string[]; kinds: Record<string, string> }> = [
+/**
+ * One import per API group (cdk8s import writes one file per group).
+ * `keep` prunes a kind's schema to the listed field paths (below the root:
+ * `spec.kubernetes.service.type`), for CRDs whose full types are far larger
+ * than what the library writes; every other field is left out of the classes.
+ */
+const GROUPS: Array<{ files: string[]; kinds: Record<string, string>; keep?: Record<string, string[]> }> = [
   {
     files: ['istio/crd-all.gen.yaml'],
     kinds: { AuthorizationPolicy: 'v1', PeerAuthentication: 'v1', RequestAuthentication: 'v1' },
@@ -56,6 +61,7 @@ const GROUPS: Array<{ files: string[]; kinds: Record<string, string> }> = [
     files: [
       'nginx-gateway-fabric/gateway.nginx.org_authenticationfilters.yaml',
       'nginx-gateway-fabric/gateway.nginx.org_clientsettingspolicies.yaml',
+      'nginx-gateway-fabric/gateway.nginx.org_nginxproxies.yaml',
       'nginx-gateway-fabric/gateway.nginx.org_proxysettingspolicies.yaml',
       'nginx-gateway-fabric/gateway.nginx.org_ratelimitpolicies.yaml',
       'nginx-gateway-fabric/gateway.nginx.org_upstreamsettingspolicies.yaml',
@@ -63,10 +69,14 @@ const GROUPS: Array<{ files: string[]; kinds: Record<string, string> }> = [
     kinds: {
       AuthenticationFilter: 'v1alpha1',
       ClientSettingsPolicy: 'v1alpha1',
+      NginxProxy: 'v1alpha2',
       ProxySettingsPolicy: 'v1alpha1',
       RateLimitPolicy: 'v1alpha1',
       UpstreamSettingsPolicy: 'v1alpha1',
     },
+    // NginxProxy's full types are about 1 MB (every Kubernetes pod and container field):
+    // only the Service fields the NGINX Gateway Fabric edge writes (its source ranges)
+    keep: { NginxProxy: ['spec.kubernetes.service.type', 'spec.kubernetes.service.loadBalancerSourceRanges'] },
   },
   {
     files: ['gateway-api-inference-extension/inference.networking.k8s.io_inferencepools.yaml'],
@@ -91,6 +101,36 @@ function dropSnakeCaseAliases(schema: any): void {
   dropSnakeCaseAliases(schema.items);
   if (typeof schema.additionalProperties === 'object') dropSnakeCaseAliases(schema.additionalProperties);
   for (const key of ['oneOf', 'anyOf', 'allOf']) (schema[key] ?? []).forEach(dropSnakeCaseAliases);
+}
+
+/**
+ * Prunes an object schema to the given field paths (`a.b.c`): at each level
+ * only the properties on a kept path stay (a kept path's whole subtree
+ * stays), with `required` and CEL rules limited to what is left. The
+ * conformance tests validate against the vendored, unpruned CRD.
+ */
+function keepOnly(schema: any, paths: string[]): void {
+  const tree: Record<string, any> = {};
+  for (const p of paths) {
+    let node = tree;
+    const parts = p.split('.');
+    parts.forEach((part, i) => {
+      node[part] = i === parts.length - 1 ? true : (node[part] === true ? true : (node[part] ?? {}));
+      node = node[part];
+    });
+  }
+  const prune = (s: any, keep: Record<string, any>): void => {
+    if (!s?.properties) throw new Error(`keepOnly: no properties where ${Object.keys(keep)} are kept`);
+    for (const name of Object.keys(s.properties)) if (!(name in keep)) delete s.properties[name];
+    for (const [name, sub] of Object.entries(keep)) {
+      if (!s.properties[name]) throw new Error(`keepOnly: no field ${name}`);
+      if (sub !== true) prune(s.properties[name], sub);
+    }
+    if (Array.isArray(s.required)) s.required = s.required.filter((r: string) => r in keep);
+    // rules may name the fields left out
+    delete s['x-kubernetes-validations'];
+  };
+  prune(schema, { apiVersion: true, kind: true, metadata: true, ...tree });
 }
 
 /**
@@ -232,6 +272,8 @@ async function main(): Promise<void> {
         crd.spec.versions = crd.spec.versions.filter((v: any) => v.name === wanted);
         crd.spec.versions.forEach((v: any) => dropSnakeCaseAliases(v.schema?.openAPIV3Schema));
         crd.spec.versions.forEach((v: any) => dropSnippetFields(v.schema?.openAPIV3Schema));
+        const keep = group.keep?.[crd.spec.names.kind];
+        if (keep) crd.spec.versions.forEach((v: any) => keepOnly(v.schema.openAPIV3Schema, keep));
         if (crd.spec.versions.length !== 1) throw new Error(`${crd.spec.names.kind}: version ${wanted} not in ${file}`);
         docs.push(crd);
       }

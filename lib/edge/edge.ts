@@ -1,5 +1,6 @@
 import { IngressNginxEdge, IngressNginxEdgeOptions } from './ingress-nginx';
 import { IstioGatewayEdge, IstioGatewayEdgeOptions } from './istio-gateway';
+import { NginxGatewayFabricEdge, NginxGatewayFabricEdgeOptions } from './nginx-gateway-fabric';
 import { NginxIngressControllerEdge, NginxIngressControllerEdgeOptions } from './nginx-ingress-controller';
 import { IEdge } from './types';
 
@@ -24,6 +25,13 @@ export class Edge {
   /** An Istio ingress gateway (self-managed or the AKS Istio add-on's). */
   public static istioGateway(options: IstioGatewayEdgeOptions): IEdge {
     return new IstioGatewayEdge(options);
+  }
+
+  /**
+   * NGINX Gateway Fabric 2.6 (Gateway API `HTTPRoute` plus `gateway.nginx.org` policies), its data-plane pods in the mesh.
+   */
+  public static nginxGatewayFabric(options: NginxGatewayFabricEdgeOptions): IEdge {
+    return new NginxGatewayFabricEdge(options);
   }
 
   private constructor() {}

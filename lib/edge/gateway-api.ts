@@ -3,6 +3,7 @@ import { Problem, problem, warning } from '../errors';
 import {
   Gateway,
   GatewaySpecInfrastructure,
+  GatewaySpecInfrastructureParametersRef,
   GatewaySpecListeners,
   GatewaySpecListenersAllowedRoutesNamespacesFrom,
   GatewaySpecListenersTlsMode,
@@ -169,6 +170,25 @@ export interface GatewayApiImplementation {
    * @default - none
    */
   readonly routeFilters?: HttpRouteSpecRulesFilters[];
+  /**
+   * The route splits traffic between the endpoint's deployments with
+   * weighted backendRefs to one Service per deployment. `false` for an
+   * implementation whose data plane re-routes by Host through a sidecar
+   * (NGINX Gateway Fabric 2.6 with the URLRewrite to the Service host): the
+   * route's only backend is then the endpoint's Service, and the mesh's
+   * VirtualService splits, as it does for in-mesh callers.
+   *
+   * @default true
+   */
+  readonly routeSplit?: boolean;
+  /**
+   * The implementation's parameters object for a Gateway the edge creates
+   * (`spec.infrastructure.parametersRef`, e.g. an NGINX Gateway Fabric
+   * `NginxProxy` in the Gateway's namespace).
+   *
+   * @default - none
+   */
+  readonly infrastructureParametersRef?: GatewaySpecInfrastructureParametersRef;
 }
 
 /** A Gateway API edge's routes and Gateway, bound to an endpoint. */
@@ -244,8 +264,13 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
     ];
     const infraLabels = { ...(o.gateway?.infrastructureLabels ?? {}), ...(impl.infrastructureLabels ?? {}) };
     const infraAnnotations = { ...(o.gateway?.infrastructureAnnotations ?? {}), ...(impl.infrastructureAnnotations ?? {}) };
-    const infrastructure: GatewaySpecInfrastructure | undefined = Object.keys(infraLabels).length + Object.keys(infraAnnotations).length > 0
-      ? { ...(Object.keys(infraLabels).length ? { labels: sortedRecord(infraLabels) } : {}), ...(Object.keys(infraAnnotations).length ? { annotations: sortedRecord(infraAnnotations) } : {}) }
+    const parametersRef = impl.infrastructureParametersRef;
+    const infrastructure: GatewaySpecInfrastructure | undefined = Object.keys(infraLabels).length + Object.keys(infraAnnotations).length > 0 || parametersRef
+      ? {
+        ...(Object.keys(infraLabels).length ? { labels: sortedRecord(infraLabels) } : {}),
+        ...(Object.keys(infraAnnotations).length ? { annotations: sortedRecord(infraAnnotations) } : {}),
+        ...(parametersRef ? { parametersRef: { ...parametersRef } } : {}),
+      }
       : undefined;
     gateway = new Gateway(ctx.scope, 'GatewayApiGateway', {
       metadata: { name: gatewayName, namespace: gatewayNamespace, labels: { ...labels, ...(impl.gatewayLabels ?? {}) } },
@@ -276,7 +301,7 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
   const rule: HttpRouteSpecRules = {
     matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/' } }],
     filters,
-    backendRefs: backendRefs(ctx, apiObjects),
+    backendRefs: backendRefs(ctx, apiObjects, impl.routeSplit ?? true),
     ...(impl.routeTimeouts ?? true ? { timeouts: { request: `${readTimeoutSeconds(o as EdgeOptions, ctx)}s` } } : {}),
   };
   const route = new HttpRoute(ctx.scope, 'HttpRoute', {
@@ -328,10 +353,11 @@ function redirectStatus(o: GatewayApiEdgeOptions): HttpRouteSpecRulesFiltersRequ
   return (o.httpsRedirectCode ?? HTTPS_REDIRECT_CODE) as HttpRouteSpecRulesFiltersRequestRedirectStatusCode;
 }
 
-/** The route's backends: the InferencePool, one Service per deployment (weighted), or the Service. */
-function backendRefs(ctx: EdgeBindContext, apiObjects: ApiObject[]): HttpRouteSpecRulesBackendRefs[] {
+/** The route's backends: the InferencePool, one Service per deployment (weighted, when the route splits), or the Service. */
+function backendRefs(ctx: EdgeBindContext, apiObjects: ApiObject[], routeSplit: boolean): HttpRouteSpecRulesBackendRefs[] {
   if (ctx.inferencePool) return [{ group: INFERENCE_API_GROUP, kind: 'InferencePool', name: ctx.inferencePool.name }];
-  const deployments = [...(ctx.deployments ?? [])].sort((a, b) => compareStrings(a.name, b.name));
+  // without a split at the route, the mesh's VirtualService splits between the deployments
+  const deployments = routeSplit ? [...(ctx.deployments ?? [])].sort((a, b) => compareStrings(a.name, b.name)) : [];
   if (deployments.length === 0) return [{ name: ctx.serviceName, port: ctx.servicePort }];
   // HTTPRoute weights split between Services, not DestinationRule subsets: one Service per deployment
   for (const d of deployments) {
@@ -413,7 +439,7 @@ function sharedProblems(
   if (o.trustDomain !== undefined && !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(o.trustDomain)) {
     out.push(problem('edge.trustDomain', 'a lower-case DNS name such as "cluster.local"', o.trustDomain));
   }
-  if ((ctx.deployments ?? []).length > 0 && !ctx.inferencePool && ctx.servicePortDetails?.() === undefined) {
+  if ((impl.routeSplit ?? true) && (ctx.deployments ?? []).length > 0 && !ctx.inferencePool && ctx.servicePortDetails?.() === undefined) {
     out.push(problem('deployments', 'a backend whose Service target port is known (EndpointBackend.service({ targetPort }), fromService or fromDeployment) to split traffic at a Gateway API edge',
       (ctx.deployments ?? []).map((d) => d.name),
       'HTTPRoute weights split between Services, so the edge writes one Service per deployment and needs the port it forwards to'));

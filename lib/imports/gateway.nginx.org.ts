@@ -1091,6 +1091,212 @@ export function toJson_ClientSettingsPolicySpecKeepAliveTimeout(obj: ClientSetti
 
 
 /**
+ * NginxProxy is a configuration object that can be referenced from a GatewayClass parametersRef
+or a Gateway infrastructure.parametersRef. It provides a way to configure data plane settings.
+If referenced from a GatewayClass, the settings apply to all Gateways attached to the GatewayClass.
+If referenced from a Gateway, the settings apply to that Gateway alone. If both a Gateway and its GatewayClass
+reference an NginxProxy, the settings are merged. Settings specified on the Gateway NginxProxy override those
+set on the GatewayClass NginxProxy.
+ *
+ * @schema NginxProxy
+ */
+export class NginxProxy extends ApiObject {
+  /**
+   * Returns the apiVersion and kind for "NginxProxy"
+   */
+  public static readonly GVK: GroupVersionKind = {
+    apiVersion: 'gateway.nginx.org/v1alpha2',
+    kind: 'NginxProxy',
+  }
+
+  /**
+   * Renders a Kubernetes manifest for "NginxProxy".
+   *
+   * This can be used to inline resource manifests inside other objects (e.g. as templates).
+   *
+   * @param props initialization props
+   */
+  public static manifest(props: NginxProxyProps): any {
+    return {
+      ...NginxProxy.GVK,
+      ...toJson_NginxProxyProps(props),
+    };
+  }
+
+  /**
+   * Defines a "NginxProxy" API object
+   * @param scope the scope in which to define this object
+   * @param id a scope-local name for the object
+   * @param props initialization props
+   */
+  public constructor(scope: Construct, id: string, props: NginxProxyProps) {
+    super(scope, id, {
+      ...NginxProxy.GVK,
+      ...props,
+    });
+  }
+
+  /**
+   * Renders the object to Kubernetes JSON.
+   */
+  public override toJson(): any {
+    const resolved = super.toJson();
+
+    return {
+      ...NginxProxy.GVK,
+      ...toJson_NginxProxyProps(resolved),
+    };
+  }
+}
+
+/**
+ * NginxProxy is a configuration object that can be referenced from a GatewayClass parametersRef
+ * or a Gateway infrastructure.parametersRef. It provides a way to configure data plane settings.
+ * If referenced from a GatewayClass, the settings apply to all Gateways attached to the GatewayClass.
+ * If referenced from a Gateway, the settings apply to that Gateway alone. If both a Gateway and its GatewayClass
+ * reference an NginxProxy, the settings are merged. Settings specified on the Gateway NginxProxy override those
+ * set on the GatewayClass NginxProxy.
+ *
+ * @schema NginxProxy
+ */
+export interface NginxProxyProps {
+  /**
+   * @schema NginxProxy#metadata
+   */
+  readonly metadata?: ApiObjectMetadata;
+
+  /**
+   * Spec defines the desired state of the NginxProxy.
+   *
+   * @schema NginxProxy#spec
+   */
+  readonly spec: NginxProxySpec;
+}
+
+/**
+ * Converts an object of type 'NginxProxyProps' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_NginxProxyProps(obj: NginxProxyProps | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'metadata': obj.metadata,
+    'spec': toJson_NginxProxySpec(obj.spec),
+  };
+  // filter undefined values
+  const out: Record<string, any> = {}; for (const k in result) { const v = (result as Record<string, any>)[k]; if (v !== undefined) out[k] = v; } return out;
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Spec defines the desired state of the NginxProxy.
+ *
+ * @schema NginxProxySpec
+ */
+export interface NginxProxySpec {
+  /**
+   * Kubernetes contains the configuration for the NGINX Deployment and Service Kubernetes objects.
+   *
+   * @schema NginxProxySpec#kubernetes
+   */
+  readonly kubernetes?: NginxProxySpecKubernetes;
+}
+
+/**
+ * Converts an object of type 'NginxProxySpec' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_NginxProxySpec(obj: NginxProxySpec | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'kubernetes': toJson_NginxProxySpecKubernetes(obj.kubernetes),
+  };
+  // filter undefined values
+  const out: Record<string, any> = {}; for (const k in result) { const v = (result as Record<string, any>)[k]; if (v !== undefined) out[k] = v; } return out;
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Kubernetes contains the configuration for the NGINX Deployment and Service Kubernetes objects.
+ *
+ * @schema NginxProxySpecKubernetes
+ */
+export interface NginxProxySpecKubernetes {
+  /**
+   * Service is the configuration for the NGINX Service.
+   *
+   * @schema NginxProxySpecKubernetes#service
+   */
+  readonly service?: NginxProxySpecKubernetesService;
+}
+
+/**
+ * Converts an object of type 'NginxProxySpecKubernetes' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_NginxProxySpecKubernetes(obj: NginxProxySpecKubernetes | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'service': toJson_NginxProxySpecKubernetesService(obj.service),
+  };
+  // filter undefined values
+  const out: Record<string, any> = {}; for (const k in result) { const v = (result as Record<string, any>)[k]; if (v !== undefined) out[k] = v; } return out;
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * Service is the configuration for the NGINX Service.
+ *
+ * @schema NginxProxySpecKubernetesService
+ */
+export interface NginxProxySpecKubernetesService {
+  /**
+   * LoadBalancerSourceRanges are the IP ranges (CIDR) that are allowed to access the load balancer.
+   * Requires service type to be LoadBalancer.
+   *
+   * @schema NginxProxySpecKubernetesService#loadBalancerSourceRanges
+   */
+  readonly loadBalancerSourceRanges?: string[];
+
+  /**
+   * ServiceType describes ingress method for the Service.
+   *
+   * @schema NginxProxySpecKubernetesService#type
+   */
+  readonly type?: NginxProxySpecKubernetesServiceType;
+}
+
+/**
+ * Converts an object of type 'NginxProxySpecKubernetesService' to JSON representation.
+ */
+/* eslint-disable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+export function toJson_NginxProxySpecKubernetesService(obj: NginxProxySpecKubernetesService | undefined): Record<string, any> | undefined {
+  if (obj === undefined) { return undefined; }
+  const result = {
+    'loadBalancerSourceRanges': obj.loadBalancerSourceRanges?.map(y => y),
+    'type': obj.type,
+  };
+  // filter undefined values
+  const out: Record<string, any> = {}; for (const k in result) { const v = (result as Record<string, any>)[k]; if (v !== undefined) out[k] = v; } return out;
+}
+/* eslint-enable max-len, @stylistic/max-len, quote-props, @stylistic/quote-props */
+
+/**
+ * ServiceType describes ingress method for the Service.
+ *
+ * @schema NginxProxySpecKubernetesServiceType
+ */
+export enum NginxProxySpecKubernetesServiceType {
+  /** ClusterIP */
+  CLUSTER_IP = "ClusterIP",
+  /** LoadBalancer */
+  LOAD_BALANCER = "LoadBalancer",
+  /** NodePort */
+  NODE_PORT = "NodePort",
+}
+
+
+/**
  * ProxySettingsPolicy is an Inherited Attached Policy. It provides a way to configure the behavior of the connection
 between NGINX Gateway Fabric and the upstream applications (backends).
  *

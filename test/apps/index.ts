@@ -2,7 +2,7 @@
  * Test apps: declarations that exercise each option. The conformance suite
  * validates every object they synthesize against the official schemas.
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
 import {
   AzureRole,
@@ -225,6 +225,57 @@ export const TEST_APPS: TestApp[] = [
         callers: [Caller.appRole('Llm.Invoke'), Caller.workload({ meshPrincipal: 'cluster.local/ns/agents/sa/planner' })],
         paths: ['/v1/completions', '/v1/chat/completions'],
         methods: ['POST'],
+      });
+    },
+  },
+  {
+    name: 'NGINX Gateway Fabric edge: created Gateway in its own namespace, NGINX Plus JWT filter, NGF policies, source ranges, canary split, AKS add-on',
+    build(app) {
+      const mesh = MeshProfile.aksIstioAddon('asm-1-28');
+      const chart = new Chart(app, 'ngf-created', { namespace: 'inference' });
+      new MeshNamespace(chart, 'Namespace', { name: 'inference', mesh });
+      const model = new kplus.Deployment(chart, 'Model', {
+        containers: [{ image: 'ghcr.io/contoso/model:2.1.0', ports: [{ number: 8080 }] }],
+      });
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        backend: EndpointBackend.fromDeployment(model, { port: 8080, serviceName: 'model' }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Model.Invoke')],
+        mesh,
+        deployments: [{ name: 'stable', weight: 95 }, { name: 'canary', weight: 5 }],
+        claimToHeaders: [{ claim: 'oid', header: 'x-caller-oid' }],
+        edge: Edge.nginxGatewayFabric({
+          host: 'inference.contoso.com',
+          tls: TlsCertificate.fromSecret('inference-tls'),
+          gateway: { name: 'inference-public', namespace: 'ngf-edge', infrastructureAnnotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
+          nginxPlus: true,
+          validateTokens: true,
+          rateLimit: { requestsPerSecond: 50, burstMultiplier: 2 },
+          sourceRanges: ['10.0.0.0/8', '2001:db8::/32'],
+          maxBodySize: Size.mebibytes(100),
+          readTimeout: Duration.minutes(5),
+        }),
+      });
+    },
+  },
+  {
+    name: 'NGINX Gateway Fabric edge on a shared Gateway (existingGateway, open-source NGINX)',
+    build(app) {
+      const chart = new Chart(app, 'ngf-shared', { namespace: 'scoring-ngf' });
+      new MeshNamespace(chart, 'Namespace', { name: 'scoring-ngf' });
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        backend: EndpointBackend.service({ name: 'scorer', port: 8000, targetPort: 8000, selector: { app: 'scorer' } }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID, tokenVersion: TokenVersion.BOTH }),
+        audiences: ['api://scorer', CLIENT_ID],
+        callers: [Caller.appRole('Score'), Caller.application(CLIENT_ID)],
+        timeout: Duration.seconds(120),
+        edge: Edge.nginxGatewayFabric({
+          host: 'scoring.contoso.com',
+          existingGateway: { name: 'platform', namespace: 'platform-gateways', httpsListener: 'https-scoring', httpListener: 'http' },
+          controllerInMesh: true,
+          rateLimit: { requestsPerSecond: 10 },
+        }),
       });
     },
   },
