@@ -3,6 +3,7 @@ import { Problem, problem, warning } from '../errors';
 import {
   Gateway,
   GatewaySpecInfrastructure,
+  GatewaySpecInfrastructureParametersRef,
   GatewaySpecListeners,
   GatewaySpecListenersAllowedRoutesNamespacesFrom,
   GatewaySpecListenersTlsMode,
@@ -158,6 +159,14 @@ export interface GatewayApiImplementation {
    * @default - none
    */
   readonly routeFilters?: HttpRouteSpecRulesFilters[];
+  /**
+   * The implementation's parameters object for a Gateway the edge creates
+   * (`spec.infrastructure.parametersRef`, e.g. an NGINX Gateway Fabric
+   * `NginxProxy` in the Gateway's namespace).
+   *
+   * @default - none
+   */
+  readonly infrastructureParametersRef?: GatewaySpecInfrastructureParametersRef;
 }
 
 /** A Gateway API edge's routes and Gateway, bound to an endpoint. */
@@ -233,8 +242,13 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
     ];
     const infraLabels = { ...(o.gateway?.infrastructureLabels ?? {}), ...(impl.infrastructureLabels ?? {}) };
     const infraAnnotations = { ...(o.gateway?.infrastructureAnnotations ?? {}), ...(impl.infrastructureAnnotations ?? {}) };
-    const infrastructure: GatewaySpecInfrastructure | undefined = Object.keys(infraLabels).length + Object.keys(infraAnnotations).length > 0
-      ? { ...(Object.keys(infraLabels).length ? { labels: sortedRecord(infraLabels) } : {}), ...(Object.keys(infraAnnotations).length ? { annotations: sortedRecord(infraAnnotations) } : {}) }
+    const parametersRef = impl.infrastructureParametersRef;
+    const infrastructure: GatewaySpecInfrastructure | undefined = Object.keys(infraLabels).length + Object.keys(infraAnnotations).length > 0 || parametersRef
+      ? {
+        ...(Object.keys(infraLabels).length ? { labels: sortedRecord(infraLabels) } : {}),
+        ...(Object.keys(infraAnnotations).length ? { annotations: sortedRecord(infraAnnotations) } : {}),
+        ...(parametersRef ? { parametersRef: { ...parametersRef } } : {}),
+      }
       : undefined;
     gateway = new Gateway(ctx.scope, 'GatewayApiGateway', {
       metadata: { name: gatewayName, namespace: gatewayNamespace, labels: { ...labels, ...(impl.gatewayLabels ?? {}) } },

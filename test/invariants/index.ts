@@ -22,9 +22,17 @@ export function tokenRequired(ms: Manifest[]): string[] {
   const denies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' &&
     (m.spec.rules ?? []).some((r: any) => everyPort(r) && !r.when && (r.from ?? []).length === 1 &&
       JSON.stringify(r.from[0].source) === JSON.stringify({ notRequestPrincipals: ['*'] })));
+  // a RequestAuthentication attached to a Gateway (targetRefs): a DENY attached to the same Gateway, which may leave
+  // out the plain-HTTP listener (it only redirects) and the sign-in proxy's own paths (notPorts, notPaths)
+  const gatewayDenies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' && m.spec.targetRefs &&
+    (m.spec.rules ?? []).some((r: any) => !r.when && (r.from ?? []).length === 1 &&
+      JSON.stringify(r.from[0].source) === JSON.stringify({ notRequestPrincipals: ['*'] }) &&
+      (!r.to || (r.to.length === 1 && Object.keys(r.to[0].operation ?? {}).every((k) => k === 'notPorts' || k === 'notPaths')))));
+  const attached = (ra: Manifest) => gatewayDenies.some((d) => d.metadata.namespace === ra.metadata.namespace &&
+    JSON.stringify(d.spec.targetRefs) === JSON.stringify(ra.spec.targetRefs));
   return ms.filter((m) => m.kind === 'RequestAuthentication')
-    .filter((ra) => !ra.spec?.selector?.matchLabels ||
-      !denies.some((d) => d.metadata.namespace === ra.metadata.namespace && sameLabels(d.spec.selector?.matchLabels, ra.spec.selector.matchLabels)))
+    .filter((ra) => ra.spec?.targetRefs ? !attached(ra) : (!ra.spec?.selector?.matchLabels ||
+      !denies.some((d) => d.metadata.namespace === ra.metadata.namespace && sameLabels(d.spec.selector?.matchLabels, ra.spec.selector.matchLabels))))
     .map((ra) => `${id(ra)} selects workloads that no DENY-without-token policy selects`);
 }
 
@@ -45,10 +53,14 @@ export function exactJwtRules(ms: Manifest[]): string[] {
   return out;
 }
 
-/** 3. STRICT mTLS for every workload selected by a RequestAuthentication (the endpoints' workloads). */
+/**
+ * 3. STRICT mTLS for every workload selected by a RequestAuthentication (the
+ * endpoints' workloads; a RequestAuthentication attached to a Gateway by
+ * targetRefs validates at the edge, whose clients speak TLS, not mTLS).
+ */
 export function strictMtls(ms: Manifest[]): string[] {
   const strict = ms.filter((m) => m.kind === 'PeerAuthentication' && m.spec?.mtls?.mode === 'STRICT' && !m.spec.portLevelMtls);
-  return ms.filter((m) => m.kind === 'RequestAuthentication')
+  return ms.filter((m) => m.kind === 'RequestAuthentication' && !m.spec?.targetRefs)
     .filter((ra) => !strict.some((pa) => pa.metadata.namespace === ra.metadata.namespace && sameLabels(pa.spec.selector?.matchLabels, ra.spec.selector?.matchLabels)))
     .map((ra) => `${id(ra)}: its workloads have no STRICT PeerAuthentication`);
 }
