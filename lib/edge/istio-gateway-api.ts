@@ -81,7 +81,10 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
    *
    * Only for a Gateway the edge creates: on a shared Gateway, a
    * RequestAuthentication applies to every host and rejects the tokens other
-   * hosts accept for other audiences (an error).
+   * hosts accept for other audiences (an error). Policies attach to a
+   * Gateway by `targetRefs` from Istio 1.22 (AKS: asm-1-26 and later are
+   * newer). A request with an invalid token is answered 401 by the JWT
+   * filter on every port, plain HTTP included.
    *
    * @default false - the backend validates every token
    * @see https://istio.io/latest/docs/reference/config/security/request_authentication/
@@ -142,8 +145,10 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
  * add-on documents no way to set it).
  *
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api/
- * @see https://learn.microsoft.com/azure/aks/istio-gateway-api
+ * @see https://learn.microsoft.com/azure/aks/istio-gateway-api (revisions, `istio.io/rev`, the ConfigMap overlays and their allow-list)
+ * @see https://learn.microsoft.com/azure/aks/managed-gateway-api
  * @see https://istio.io/latest/docs/tasks/traffic-management/ingress/gateway-api-inference-extension/
+ * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/ (targetRefs, CUSTOM)
  */
 export class IstioGatewayApiEdge implements IEdge {
   constructor(private readonly options: IstioGatewayApiEdgeOptions) {}
