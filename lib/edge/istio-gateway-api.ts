@@ -120,8 +120,8 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
 /**
  * Istio's Gateway API implementation in front of the endpoint (upstream
  * Istio, or the AKS Istio add-on's GatewayClass `istio`, revision asm-1-26
- * or later with the managed Gateway API CRDs): the Gateway API objects of
- * {@link bindGatewayApi} (HTTPS listener with the certificate, the host's
+ * or later with the managed Gateway API CRDs): the objects every Gateway
+ * API edge writes (HTTPS listener with the certificate, the host's
  * HTTPRoute on it only, 308 redirect on plain HTTP, per-deployment Services
  * for a split, or the InferencePool), the gateway pods' mesh principal
  * admitted by the backend, and optionally token validation and browser
@@ -153,6 +153,7 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
 export class IstioGatewayApiEdge implements IEdge {
   constructor(private readonly options: IstioGatewayApiEdgeOptions) {}
 
+  /** Writes the edge's objects for the endpoint `ctx` describes (called by `SecureMlEndpoint`). */
   public bind(ctx: EdgeBindContext): BoundEdge {
     const o = this.options;
     const className = o.gatewayClassName ?? ISTIO_GATEWAY_CLASS;
