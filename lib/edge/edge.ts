@@ -1,5 +1,6 @@
 import { IngressNginxEdge, IngressNginxEdgeOptions } from './ingress-nginx';
 import { IstioGatewayEdge, IstioGatewayEdgeOptions } from './istio-gateway';
+import { IstioGatewayApiEdge, IstioGatewayApiEdgeOptions } from './istio-gateway-api';
 import { NginxGatewayFabricEdge, NginxGatewayFabricEdgeOptions } from './nginx-gateway-fabric';
 import { NginxIngressControllerEdge, NginxIngressControllerEdgeOptions } from './nginx-ingress-controller';
 import { IEdge } from './types';
@@ -32,6 +33,16 @@ export class Edge {
    */
   public static nginxGatewayFabric(options: NginxGatewayFabricEdgeOptions): IEdge {
     return new NginxGatewayFabricEdge(options);
+  }
+
+  /**
+   * Istio's Gateway API implementation (GatewayClass `istio`: upstream Istio,
+   * or the AKS Istio add-on from asm-1-26 with the managed Gateway API CRDs):
+   * a Gateway (or one that exists) and the host's HTTPRoute, with optional
+   * token validation and browser sign-in at the gateway.
+   */
+  public static istioGatewayApi(options: IstioGatewayApiEdgeOptions): IEdge {
+    return new IstioGatewayApiEdge(options);
   }
 
   private constructor() {}

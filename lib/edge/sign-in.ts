@@ -79,26 +79,53 @@ export interface BoundSignIn {
   problems(): Problem[];
 }
 
+/** The port oauth2-proxy listens on (`--http-address`). */
+export const OAUTH2_PROXY_PORT = PORT;
+
+/** How an edge uses the oauth2-proxy workload, for {@link signInWorkload}. */
+export interface SignInWorkloadOptions {
+  /**
+   * The status oauth2-proxy's static upstream answers for a signed-in
+   * request: 202 for ingress-nginx's `auth-url` (any 2xx), 200 for Envoy's
+   * external authorization (only 200 allows the request).
+   */
+  readonly allowStatus: 200 | 202;
+  /** Arguments added after the common ones. */
+  readonly extraArgs?: readonly string[];
+  /**
+   * Pods that call oauth2-proxy (the edge's data plane), admitted by its
+   * NetworkPolicy on the proxy's port.
+   *
+   * @default - nobody
+   */
+  readonly callers?: { readonly namespace: string; readonly podLabels?: Record<string, string> };
+}
+
+/** The oauth2-proxy workload of an edge, for {@link signInWorkload}. */
+export interface SignInWorkload {
+  readonly serviceAccount: OwnServiceAccount;
+  readonly deployment: OwnDeployment;
+  readonly service: OwnService;
+  readonly disruptionBudget: k8s.KubePodDisruptionBudget;
+  readonly networkPolicy: k8s.KubeNetworkPolicy;
+  /** `<service>.<namespace>.svc.cluster.local` */
+  readonly serviceHost: string;
+  problems(): Problem[];
+}
+
 /**
- * Deploys oauth2-proxy (Entra ID provider, workload identity federated with
- * the app registration) next to the
- * endpoint and wires ingress-nginx's external auth to it. Machine callers
- * with a bearer token of the tenant for the endpoint's audiences skip it
+ * The oauth2-proxy workload (Entra ID provider, workload identity federated
+ * with the app registration) next to the endpoint: ServiceAccount,
+ * Deployment (two replicas on two nodes), PodDisruptionBudget,
+ * NetworkPolicy and Service. Machine callers with a bearer token of the
+ * tenant for the endpoint's audiences are passed through
  * (`--skip-jwt-bearer-tokens`, `--extra-jwt-issuers=<issuer>=<audience>`);
- * the mesh validates every token either way.
+ * signed-in users get their ID token in `Authorization: Bearer`
+ * (`--set-authorization-header`), which the mesh validates like any token.
  *
  * @see https://oauth2-proxy.github.io/oauth2-proxy/configuration/providers/ms_entra_id
  */
-/** `app.kubernetes.io/version` from an image tag, when it is a label value. */
-export function bindSignIn(
-  options: BrowserSignInOptions,
-  ctx: EdgeBindContext,
-  host: string,
-  tlsSecretName: string | undefined,
-  className: string,
-  annotations: Record<string, string>,
-  controllerNamespace?: string,
-): BoundSignIn {
+export function signInWorkload(options: BrowserSignInOptions, ctx: EdgeBindContext, use: SignInWorkloadOptions): SignInWorkload {
   const application = options.application;
   const isApplication = application instanceof EntraApplication;
   const clientId = isApplication ? application.clientId : '';
@@ -111,13 +138,14 @@ export function bindSignIn(
     '--entra-id-federated-token-auth=true',
     `--http-address=0.0.0.0:${PORT}`,
     '--reverse-proxy=true',
-    '--upstream=static://202',
+    `--upstream=static://${use.allowStatus}`,
     '--set-xauthrequest=true',
     '--set-authorization-header=true',
     '--cookie-secure=true',
     '--skip-jwt-bearer-tokens=true',
     ...extraIssuers,
     ...(options.emailDomains ?? ['*']).map((d) => `--email-domain=${d}`),
+    ...(use.extraArgs ?? []),
   ];
   // workload identity for the app registration: the webhook projects a token for this ServiceAccount,
   // which Entra exchanges through the app registration's federated credential
@@ -143,7 +171,7 @@ export function bindSignIn(
       annotations: { [PROXY_CONFIG_ANNOTATION]: HOLD_UNTIL_PROXY_STARTS },
     },
     replicas: 2,
-    // two replicas on two nodes, and a drain never takes both: every request of the host passes auth-url
+    // two replicas on two nodes, and a drain never takes both: every request of the host passes the sign-in check
     onePodPerNode: true,
     containers: [ownContainer({
       name: 'oauth2-proxy',
@@ -161,18 +189,25 @@ export function bindSignIn(
     })],
   });
   const podLabels = deployment.podSelector;
-  const pdb = new k8s.KubePodDisruptionBudget(ctx.scope, 'SignInDisruptionBudget', {
+  const disruptionBudget = new k8s.KubePodDisruptionBudget(ctx.scope, 'SignInDisruptionBudget', {
     metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
     spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: podLabels } },
   });
-  // only the ingress controller calls oauth2-proxy (auth-url, and the /oauth2 paths)
+  // only the edge's data plane calls oauth2-proxy (the sign-in check, and the /oauth2 paths)
+  const callers = use.callers;
   const networkPolicy = new k8s.KubeNetworkPolicy(ctx.scope, 'SignInNetworkPolicy', {
     metadata: { namespace: ctx.namespace, labels: { ...ctx.labels } },
     spec: {
       podSelector: { matchLabels: podLabels },
       policyTypes: ['Ingress'],
-      ingress: controllerNamespace
-        ? [{ from: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: controllerNamespace } } }], ports: [{ port: k8s.IntOrString.fromNumber(PORT), protocol: 'TCP' }] }]
+      ingress: callers
+        ? [{
+          from: [{
+            namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: callers.namespace } },
+            ...(callers.podLabels ? { podSelector: { matchLabels: { ...callers.podLabels } } } : {}),
+          }],
+          ports: [{ port: k8s.IntOrString.fromNumber(PORT), protocol: 'TCP' }],
+        }]
         : [],
     },
   });
@@ -182,27 +217,13 @@ export function bindSignIn(
     selector: () => deployment.podSelector,
     ports: [{ name: 'http', port: PORT, targetPort: PORT }],
   });
-  // the proxy's own paths (/oauth2/start, /oauth2/callback) on the same host, without external auth
-  const ingress = ingressObject(ctx.scope, 'SignInIngress', {
-    metadata: {
-      namespace: ctx.namespace,
-      labels: { ...ctx.labels },
-      // the edge's protections, routed (through the controller's sidecar) to the sign-in proxy's own Service
-      annotations: { ...annotations, 'nginx.ingress.kubernetes.io/upstream-vhost': `${service.name}.${ctx.namespace}.svc.cluster.local` },
-    },
-    spec: {
-      ingressClassName: className,
-      tls: tlsSecretName ? [{ hosts: [host], secretName: tlsSecretName }] : [],
-      rules: [{ host, http: { paths: [{ path: '/oauth2', pathType: 'Prefix', backend: { service: { name: service.name, port: { number: PORT } } } }] } }],
-    },
-  });
   return {
-    annotations: {
-      'nginx.ingress.kubernetes.io/auth-url': `http://${service.name}.${ctx.namespace}.svc.cluster.local:${PORT}/oauth2/auth`,
-      'nginx.ingress.kubernetes.io/auth-signin': `https://${host}/oauth2/start?rd=$escaped_request_uri`,
-      'nginx.ingress.kubernetes.io/auth-response-headers': 'Authorization,X-Auth-Request-User,X-Auth-Request-Email',
-    },
-    apiObjects: [ApiObject.of(serviceAccount), ApiObject.of(deployment), ApiObject.of(service), ingress, pdb, networkPolicy],
+    serviceAccount,
+    deployment,
+    service,
+    disruptionBudget,
+    networkPolicy,
+    serviceHost: `${service.name}.${ctx.namespace}.svc.cluster.local`,
     problems: () => {
       const out: Problem[] = [];
       const legacy = (options as { binding?: unknown }).binding;
@@ -241,5 +262,48 @@ export function bindSignIn(
       });
       return out;
     },
+  };
+}
+
+/**
+ * Deploys oauth2-proxy ({@link signInWorkload}) next to the endpoint and
+ * wires ingress-nginx's external auth to it (`auth-url`, `auth-signin`,
+ * and an Ingress for the proxy's own `/oauth2` paths).
+ *
+ * @see https://oauth2-proxy.github.io/oauth2-proxy/configuration/providers/ms_entra_id
+ */
+export function bindSignIn(
+  options: BrowserSignInOptions,
+  ctx: EdgeBindContext,
+  host: string,
+  tlsSecretName: string | undefined,
+  className: string,
+  annotations: Record<string, string>,
+  controllerNamespace?: string,
+): BoundSignIn {
+  const workload = signInWorkload(options, ctx, { allowStatus: 202, callers: controllerNamespace ? { namespace: controllerNamespace } : undefined });
+  const service = workload.service;
+  // the proxy's own paths (/oauth2/start, /oauth2/callback) on the same host, without external auth
+  const ingress = ingressObject(ctx.scope, 'SignInIngress', {
+    metadata: {
+      namespace: ctx.namespace,
+      labels: { ...ctx.labels },
+      // the edge's protections, routed (through the controller's sidecar) to the sign-in proxy's own Service
+      annotations: { ...annotations, 'nginx.ingress.kubernetes.io/upstream-vhost': workload.serviceHost },
+    },
+    spec: {
+      ingressClassName: className,
+      tls: tlsSecretName ? [{ hosts: [host], secretName: tlsSecretName }] : [],
+      rules: [{ host, http: { paths: [{ path: '/oauth2', pathType: 'Prefix', backend: { service: { name: service.name, port: { number: PORT } } } }] } }],
+    },
+  });
+  return {
+    annotations: {
+      'nginx.ingress.kubernetes.io/auth-url': `http://${workload.serviceHost}:${PORT}/oauth2/auth`,
+      'nginx.ingress.kubernetes.io/auth-signin': `https://${host}/oauth2/start?rd=$escaped_request_uri`,
+      'nginx.ingress.kubernetes.io/auth-response-headers': 'Authorization,X-Auth-Request-User,X-Auth-Request-Email',
+    },
+    apiObjects: [ApiObject.of(workload.serviceAccount), ApiObject.of(workload.deployment), ApiObject.of(service), ingress, workload.disruptionBudget, workload.networkPolicy],
+    problems: workload.problems,
   };
 }

@@ -1,9 +1,8 @@
-import { Yaml } from 'cdk8s';
 import { Construct } from 'constructs';
 import { ProblemCollector, problem } from '../errors';
 import { KubeConfigMap } from '../imports/k8s';
-import { MANAGED_BY_LABEL } from '../util/names';
-import { AKS_ISTIO_CONTROL_PLANE_NAMESPACE, MeshProfile } from './profile';
+import { MeshProfile } from './profile';
+import { MeshExtensionProvider, SharedMeshConfig } from './shared-mesh-config';
 
 /** Name of the audit access-log provider in the mesh config (`extensionProviders`). */
 export const AUDIT_LOG_PROVIDER = 'cdk8s-azureml-mesh-audit';
@@ -95,11 +94,14 @@ export class AuditLogMeshConfig extends Construct {
       problems.add(problem('meshConfig.extensionProviders', `providers other than "${AUDIT_LOG_PROVIDER}" (it is added here)`, AUDIT_LOG_PROVIDER));
     }
     const revision = props.mesh instanceof MeshProfile ? props.mesh.revision ?? 'unknown' : 'unknown';
-    const mesh = { ...extra, extensionProviders: [...others, auditLogExtensionProvider()] };
-    this.configMap = new KubeConfigMap(this, 'Resource', {
-      metadata: { name: `istio-shared-configmap-${revision}`, namespace: AKS_ISTIO_CONTROL_PLANE_NAMESPACE, labels: { ...MANAGED_BY_LABEL } },
-      data: { mesh: Yaml.stringify(mesh) },
-      immutable: false,
+    // one ConfigMap per revision: other features writing the shared mesh config (browser sign-in) merge into it
+    const shared = SharedMeshConfig.of(this, revision).write(this, {
+      source: this.node.path,
+      meshConfig: extra,
+      declaredProviders: others as MeshExtensionProvider[],
+      featureProviders: () => [auditLogExtensionProvider() as MeshExtensionProvider],
     });
+    this.configMap = shared.configMap;
+    if (shared.owner) problems.addAppCheck(() => SharedMeshConfig.of(this, revision).problems());
   }
 }

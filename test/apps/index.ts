@@ -23,6 +23,7 @@ import {
   EndpointPickerFailureMode,
   SecureMlEndpoint,
   TokenVersion,
+  ExtAuthzMeshConfig,
 } from '../../lib';
 
 export const TENANT_ID = '00000000-1111-4222-8333-444444444444';
@@ -277,6 +278,71 @@ export const TEST_APPS: TestApp[] = [
           rateLimit: { requestsPerSecond: 10 },
         }),
       });
+    },
+  },
+  {
+    name: 'Istio Gateway API edge on the AKS add-on: Gateway in its own namespace, source ranges, token validation at the gateway, weighted deployments',
+    build(app) {
+      const mesh = MeshProfile.aksIstioAddon('asm-1-28');
+      const chart = new Chart(app, 'gateway-api', { namespace: 'scoring-api' });
+      new MeshNamespace(chart, 'Namespace', { name: 'scoring-api', mesh });
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        backend: EndpointBackend.service({ name: 'scorer', port: 80, targetPort: 8080, selector: { app: 'scorer' } }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID, tokenVersion: TokenVersion.BOTH }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Scoring.Invoke')],
+        mesh,
+        deployments: [{ name: 'blue', weight: 80 }, { name: 'green', weight: 20 }],
+        claimToHeaders: [{ claim: 'oid', header: 'x-caller-oid' }],
+        edge: Edge.istioGatewayApi({
+          host: 'scoring.contoso.com',
+          tls: TlsCertificate.fromSecret('scoring-tls'),
+          gateway: { name: 'scoring', namespace: 'ingress', infrastructureAnnotations: { 'service.beta.kubernetes.io/azure-load-balancer-internal': 'true' } },
+          sourceRanges: ['10.0.0.0/8'],
+          readTimeout: Duration.minutes(2),
+          validateTokens: true,
+        }),
+      });
+    },
+  },
+  {
+    name: 'browser sign-in on Istio\'s Gateway API (oauth2-proxy as ext-authz, its mesh config beside the audit log\'s), and an endpoint on a shared Gateway',
+    build(app) {
+      const mesh = MeshProfile.aksIstioAddon('asm-1-28');
+      const chart = new Chart(app, 'gateway-api-sign-in', { namespace: 'studio' });
+      new MeshNamespace(chart, 'Namespace', { name: 'studio', mesh });
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        backend: EndpointBackend.service({ name: 'studio-model', port: 8080, selector: { app: 'studio-model' } }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Studio.Use')],
+        mesh,
+        auditLog: true,
+        edge: Edge.istioGatewayApi({
+          host: 'studio.contoso.com',
+          tls: TlsCertificate.fromSecret('studio-tls'),
+          validateTokens: true,
+          browserSignIn: {
+            application: EntraApplication.fromClientId(CLIENT_ID),
+            oidcIssuerUrl: OIDC_ISSUER,
+            cookieSecret: { secretName: 'oauth2-proxy-cookie', key: 'secret' },
+          },
+        }),
+      });
+      new SecureMlEndpoint(chart, 'SharedGatewayEndpoint', {
+        backend: EndpointBackend.service({ name: 'studio-batch', port: 8080, selector: { app: 'studio-batch' } }),
+        tenant: new EntraTenant({ tenantId: TENANT_ID }),
+        audiences: [CLIENT_ID],
+        callers: [Caller.appRole('Studio.Batch')],
+        mesh,
+        edge: Edge.istioGatewayApi({
+          host: 'batch.contoso.com',
+          existingGateway: { name: 'shared', namespace: 'platform-ingress', httpsListener: 'https-batch', httpListener: 'http', serviceAccount: 'shared-gateway' },
+        }),
+      });
+      const meshConfig = new Chart(app, 'gateway-api-mesh-config');
+      new AuditLogMeshConfig(meshConfig, 'Audit', { mesh });
+      new ExtAuthzMeshConfig(meshConfig, 'SignIn', { mesh });
     },
   },
 ];

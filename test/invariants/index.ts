@@ -15,37 +15,29 @@ const sameLabels = (a: Record<string, string> | undefined, b: Record<string, str
 
 const id = (m: Manifest) => `${m.kind} ${m.metadata.namespace ?? ''}/${m.metadata.name}`;
 
-/** The `targetRefs` of a policy as comparable keys (`<group>/<kind>/<name>`), sorted. */
-const targetKeys = (m: Manifest): string => JSON.stringify(((m.spec?.targetRefs ?? []) as any[]).map((t) => `${t.group ?? ''}/${t.kind}/${t.name}`).sort());
-
 /**
  * 1. Every workload selected by a RequestAuthentication is selected by a DENY
  * notRequestPrincipals ["*"] policy; every Gateway a RequestAuthentication
  * targets (`targetRefs`, token validation at a Gateway API edge) is targeted
- * by such a DENY too, in the same namespace (it may be narrowed to the
- * edge's hosts: `to.operation.hosts` only).
+ * by such a DENY too, in the same namespace.
  */
 export function tokenRequired(ms: Manifest[]): string[] {
-  const targeted = ms.filter((m) => m.kind === 'RequestAuthentication' && (m.spec?.targetRefs ?? []).length > 0);
-  const hostsOnly = (r: any) => !r.to || (r.to.length === 1 && Object.keys(r.to[0].operation ?? {}).join() === 'hosts');
-  const targetDenies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' && (m.spec.targetRefs ?? []).length > 0 &&
-    (m.spec.rules ?? []).some((r: any) => hostsOnly(r) && !r.when && (r.from ?? []).length === 1 &&
-      JSON.stringify(r.from[0].source) === JSON.stringify({ notRequestPrincipals: ['*'] })));
-  const out = targeted
-    .filter((ra) => !targetDenies.some((d) => d.metadata.namespace === ra.metadata.namespace && targetKeys(d) === targetKeys(ra)))
-    .map((ra) => `${id(ra)} targets ${targetKeys(ra)}, which no DENY-without-token policy targets`);
-  return [...out, ...selectedTokenRequired(ms.filter((m) => !targeted.includes(m)))];
-}
-
-function selectedTokenRequired(ms: Manifest[]): string[] {
   // a DENY that covers every port, or every port but azureml-fe's coordination ports (notPorts only)
   const everyPort = (r: any) => !r.to || (r.to.length === 1 && Object.keys(r.to[0].operation ?? {}).join() === 'notPorts');
   const denies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' &&
     (m.spec.rules ?? []).some((r: any) => everyPort(r) && !r.when && (r.from ?? []).length === 1 &&
       JSON.stringify(r.from[0].source) === JSON.stringify({ notRequestPrincipals: ['*'] })));
+  // a RequestAuthentication attached to a Gateway (targetRefs): a DENY attached to the same Gateway, which may leave
+  // out the plain-HTTP listener (it only redirects) and the sign-in proxy's own paths (notPorts, notPaths)
+  const gatewayDenies = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'DENY' && m.spec.targetRefs &&
+    (m.spec.rules ?? []).some((r: any) => !r.when && (r.from ?? []).length === 1 &&
+      JSON.stringify(r.from[0].source) === JSON.stringify({ notRequestPrincipals: ['*'] }) &&
+      (!r.to || (r.to.length === 1 && Object.keys(r.to[0].operation ?? {}).every((k) => k === 'notPorts' || k === 'notPaths')))));
+  const attached = (ra: Manifest) => gatewayDenies.some((d) => d.metadata.namespace === ra.metadata.namespace &&
+    JSON.stringify(d.spec.targetRefs) === JSON.stringify(ra.spec.targetRefs));
   return ms.filter((m) => m.kind === 'RequestAuthentication')
-    .filter((ra) => !ra.spec?.selector?.matchLabels ||
-      !denies.some((d) => d.metadata.namespace === ra.metadata.namespace && sameLabels(d.spec.selector?.matchLabels, ra.spec.selector.matchLabels)))
+    .filter((ra) => ra.spec?.targetRefs ? !attached(ra) : (!ra.spec?.selector?.matchLabels ||
+      !denies.some((d) => d.metadata.namespace === ra.metadata.namespace && sameLabels(d.spec.selector?.matchLabels, ra.spec.selector.matchLabels))))
     .map((ra) => `${id(ra)} selects workloads that no DENY-without-token policy selects`);
 }
 
@@ -66,7 +58,11 @@ export function exactJwtRules(ms: Manifest[]): string[] {
   return out;
 }
 
-/** 3. STRICT mTLS for every workload selected by a RequestAuthentication (the endpoints' workloads). */
+/**
+ * 3. STRICT mTLS for every workload selected by a RequestAuthentication (the
+ * endpoints' workloads; a RequestAuthentication attached to a Gateway by
+ * targetRefs validates at the edge, whose clients speak TLS, not mTLS).
+ */
 export function strictMtls(ms: Manifest[]): string[] {
   const strict = ms.filter((m) => m.kind === 'PeerAuthentication' && m.spec?.mtls?.mode === 'STRICT' && !m.spec.portLevelMtls);
   // a RequestAuthentication attached to a Gateway (targetRefs) guards the edge, whose clients speak TLS, not mesh mTLS
