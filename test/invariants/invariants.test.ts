@@ -57,6 +57,54 @@ const BREAKS: Array<[string, Break]> = [
   ['11 no empty policy strings', (ms) => { find(ms, 'AuthorizationPolicy', 'ALLOW').spec.rules[0].from[0].source.principals = ['']; }],
 ];
 
+/** Gateway API edges: Istio's (a Gateway in its own namespace, token validation at the Gateway) and NGINX Gateway Fabric's. */
+const goodGatewayApi = () => synthApp((app) => {
+  const chart = new Chart(app, 'g', { namespace: 'ml' });
+  new MeshNamespace(chart, 'Ns', { name: 'ml' });
+  const common = {
+    tenant: new EntraTenant({ tenantId: TID }),
+    audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
+    callers: [Caller.appRole('A')],
+  };
+  new SecureMlEndpoint(chart, 'Istio', {
+    ...common,
+    backend: EndpointBackend.service({ name: 'm', port: 80, targetPort: 8080, selector: { app: 'm' } }),
+    edge: Edge.istioGatewayApi({ host: 'm.contoso.com', tls: TlsCertificate.fromSecret('m-tls'), gateway: { namespace: 'edge' }, validateTokens: true }),
+  });
+  new SecureMlEndpoint(chart, 'Nginx', {
+    ...common,
+    backend: EndpointBackend.service({ name: 'n', port: 8080, targetPort: 8080, selector: { app: 'n' } }),
+    edge: Edge.nginxGatewayFabric({ host: 'n.contoso.com', tls: TlsCertificate.fromSecret('n-tls'), gateway: { namespace: 'edge' } }),
+  });
+}).manifests;
+
+const route = (ms: Manifest[], host: string, redirect = false) => ms.find((m) => m.kind === 'HTTPRoute' && m.spec.hostnames[0] === host &&
+  (m.spec.rules[0].filters?.[0]?.type === 'RequestRedirect') === redirect)!;
+const gatewayOf = (ms: Manifest[], className: string) => ms.find((m) => m.kind === 'Gateway' && m.spec.gatewayClassName === className)!;
+
+const GATEWAY_API_BREAKS: Array<[string, Break]> = [
+  ['1 token required', (ms) => { ms.splice(ms.findIndex((m) => m.kind === 'AuthorizationPolicy' && m.spec.action === 'DENY' && m.spec.targetRefs), 1); }],
+  ['5 edges through the mesh', (ms) => { delete route(ms, 'm.contoso.com').spec.parentRefs[0].sectionName; }],
+  ['5 edges through the mesh', (ms) => { route(ms, 'm.contoso.com').spec.parentRefs[0].sectionName = 'http'; }],
+  ['5 edges through the mesh', (ms) => { route(ms, 'm.contoso.com', true).spec.rules[0].filters[0].requestRedirect.statusCode = 302; }],
+  ['5 edges through the mesh', (ms) => { ms.splice(ms.indexOf(route(ms, 'n.contoso.com', true)), 1); }],
+  ['5 edges through the mesh', (ms) => { gatewayOf(ms, 'istio').spec.listeners[0].tls.certificateRefs = []; }],
+  ['5 edges through the mesh', (ms) => { const r = route(ms, 'n.contoso.com').spec.rules[0]; r.filters = r.filters.filter((f: any) => f.type !== 'URLRewrite'); }],
+  ['5 edges through the mesh', (ms) => { route(ms, 'm.contoso.com').spec.rules[0].backendRefs[0].namespace = 'other'; }],
+];
+
+describe('invariant checks over Gateway API edges', () => {
+  test('valid Gateway API edges pass every check', () => {
+    for (const [name, check] of Object.entries(INVARIANTS)) expect([name, check(goodGatewayApi())]).toEqual([name, []]);
+  });
+
+  test.each(GATEWAY_API_BREAKS)('invariant %s flags a Gateway API manifest that breaks it', (name, breakIt) => {
+    const ms = goodGatewayApi();
+    breakIt(ms);
+    expect(INVARIANTS[name](ms).length).toBeGreaterThan(0);
+  });
+});
+
 describe('invariant checks', () => {
   test('a valid endpoint with an edge passes every check', () => {
     for (const [name, check] of Object.entries(INVARIANTS)) expect([name, check(good())]).toEqual([name, []]);

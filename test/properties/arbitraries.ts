@@ -3,7 +3,7 @@
  * fast-check generates and shrinks, and a builder that turns it into an app,
  * declaring everything in a given order so shuffles can be compared.
  */
-import { App, Chart, Duration } from 'cdk8s';
+import { App, Chart, Duration, Size } from 'cdk8s';
 import * as fc from 'fast-check';
 import {
   AzureScope,
@@ -13,6 +13,7 @@ import {
   EndpointBackend,
   EntraTenant,
   IEdge,
+  ExistingGatewayOptions,
   ISTIO_EGRESS_GATEWAY,
   ManagedIdentity,
   ManagedOnlineEndpoint,
@@ -39,7 +40,7 @@ export interface EndpointSpec {
   namespace: number;
   tokenVersion: TokenVersion;
   callers: CallerSpec[];
-  edge: 'none' | 'ingress-nginx' | 'nic' | 'istio';
+  edge: 'none' | 'ingress-nginx' | 'nic' | 'istio' | 'istio-gateway-api' | 'nginx-gateway-fabric';
   weights: number[];
   paths: boolean;
   claimHeader: boolean;
@@ -68,7 +69,7 @@ const endpointArb: fc.Arbitrary<EndpointSpec> = fc.record({
   namespace: fc.nat(3),
   tokenVersion: fc.constantFrom(TokenVersion.V1, TokenVersion.V2, TokenVersion.BOTH),
   callers: fc.array(callerArb, { minLength: 1, maxLength: 10 }),
-  edge: fc.constantFrom('none' as const, 'ingress-nginx' as const, 'nic' as const, 'istio' as const),
+  edge: fc.constantFrom('none' as const, 'ingress-nginx' as const, 'nic' as const, 'istio' as const, 'istio-gateway-api' as const, 'nginx-gateway-fabric' as const),
   weights: fc.oneof(fc.constant([] as number[]), fc.tuple(fc.integer({ min: 1, max: 100 }), fc.nat(100)).map(([a, b]) => [a, b])),
   paths: fc.boolean(),
   claimHeader: fc.boolean(),
@@ -122,6 +123,19 @@ function edge(kind: EndpointSpec['edge'], i: number): IEdge | undefined {
   if (kind === 'ingress-nginx') return Edge.ingressNginx({ host, tls, rateLimit: { requestsPerSecond: 10 + i }, sourceRanges: ['10.0.0.0/8'] });
   if (kind === 'nic') return Edge.nginxIngressController({ host, tls, rateLimit: { requestsPerSecond: 10 + i } });
   if (kind === 'istio') return Edge.istioGateway({ host, tls });
+  // Gateway API edges: a Gateway of their own (in the endpoint's namespace, or in a shared edge namespace with a
+  // ReferenceGrant for the certificate), or a platform team's shared Gateway
+  if (kind === 'istio-gateway-api') {
+    if (i % 3 === 2) return Edge.istioGatewayApi({ host, existingGateway: { name: 'platform', namespace: 'platform-gateways', httpsListener: 'https', httpListener: 'http' } });
+    return Edge.istioGatewayApi({ host, tls, ...(i % 3 === 1 ? { gateway: { namespace: 'edge' }, validateTokens: true, sourceRanges: ['10.0.0.0/8'] } : {}) });
+  }
+  if (kind === 'nginx-gateway-fabric') {
+    if (i % 2 === 1) {
+      return Edge.nginxGatewayFabric({ host, controllerInMesh: true, rateLimit: { requestsPerSecond: 10 + i },
+        existingGateway: { name: 'platform-nginx', namespace: 'platform-gateways', httpsListener: 'https', httpListener: 'http' } });
+    }
+    return Edge.nginxGatewayFabric({ host, tls, gateway: { namespace: 'edge' }, rateLimit: { requestsPerSecond: 10 + i }, maxBodySize: Size.mebibytes(8 + i) });
+  }
   return undefined;
 }
 
@@ -132,6 +146,8 @@ export const FAULTS = {
   callers: /callers must be at least one Caller, got \[\]/,
   weight: /deployments\[1\]\.weight must be a non-negative integer, got -1/,
   edgeHost: /edge\.host must be an exact lower-case DNS name .*got "\*\.contoso\.com"/,
+  gatewayListener: /edge\.existingGateway\.httpsListener must be the name of the Gateway's HTTPS listener for the host, got undefined; a route without sectionName attaches to every listener/,
+  ngfTargetPort: /backend must be a Service whose target port equals its port 8080 behind the NGINX Gateway Fabric edge, got "targetPort 9000"/,
   oidcIssuerUrl: /oidcIssuerUrl must be an https URL, got "http:/,
   endpointName: /endpointName must be an online endpoint name .*got "1bad"/,
   claim: /claimToHeaders\[0\]\.claim must be a scalar claim, not one of the list claims .*got "groups"/,
@@ -165,14 +181,19 @@ export function buildSpec(app: App, spec: AppSpec, orders: Orders = {}, fault?: 
     const chart = new Chart(app, `endpoint-${i}`, { namespace: ns });
     const callers = e.callers.map(caller);
     endpoints[i] = new SecureMlEndpoint(chart, 'Endpoint', {
-      backend: EndpointBackend.service({ name: `model-${i}`, port: 8080, selector: { app: `model-${i}` } }),
+      // NGINX Gateway Fabric needs the Service port to be the target port (it sends to pod IPs)
+      backend: EndpointBackend.service({ name: `model-${i}`, port: 8080, targetPort: i === 0 && fault === 'ngfTargetPort' ? 9000 : 8080, selector: { app: `model-${i}` } }),
       tenant: i === 0 && fault === 'tenantId' ? new EntraTenant({ tenantId: 'contoso.com' }) : tenantFor(e.tokenVersion),
       audiences: i === 0 && fault === 'audiences' ? [] : e.tokenVersion === TokenVersion.V1 ? ['api://models'] : [API, 'api://models'],
       callers: i === 0 && fault === 'callers' ? [] : [
         ...(orders.callers ? [...callers].reverse() : callers),
         ...(i === 0 && fault === 'group' ? [Caller.group('data-scientists')] : []),
       ],
-      edge: i === 0 && fault === 'edgeHost' ? Edge.ingressNginx({ host: '*.contoso.com', tls: TlsCertificate.fromSecret('x-tls') }) : edge(e.edge, i),
+      edge: i === 0 && fault === 'edgeHost' ? Edge.ingressNginx({ host: '*.contoso.com', tls: TlsCertificate.fromSecret('x-tls') })
+        : i === 0 && fault === 'gatewayListener'
+          ? Edge.istioGatewayApi({ host: 'model-0.contoso.com', existingGateway: { name: 'platform', namespace: 'platform-gateways' } as ExistingGatewayOptions })
+          : i === 0 && fault === 'ngfTargetPort' ? Edge.nginxGatewayFabric({ host: 'model-0.contoso.com', tls: TlsCertificate.fromSecret('model-0-tls') })
+            : edge(e.edge, i),
       deployments: i === 0 && fault === 'weight'
         ? [{ name: 'blue', weight: 5 }, { name: 'green', weight: -1 }]
         : e.weights.length ? [{ name: 'blue', weight: e.weights[0] }, { name: 'green', weight: e.weights[1] }] : undefined,
