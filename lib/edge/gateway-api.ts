@@ -1,4 +1,5 @@
 import { ApiObject, Lazy } from 'cdk8s';
+import { IConstruct } from 'constructs';
 import { Problem, problem, warning } from '../errors';
 import {
   Gateway,
@@ -240,7 +241,11 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
 
   let gateway: Gateway | undefined;
   let tls: BoundTlsCertificate | undefined;
+  const gatewayKey = `${gatewayNamespace}/${gatewayName}`;
   if (owned) {
+    const byKey = createdGateways.get(ctx.scope.node.root) ?? new Map<string, string[]>();
+    createdGateways.set(ctx.scope.node.root, byKey);
+    byKey.set(gatewayKey, [...(byKey.get(gatewayKey) ?? []), ctx.scope.node.path]);
     tls = o.tls?.bind?.(ctx.scope, ctx.namespace, ctx.labels);
     const allowedRoutes = {
       namespaces: crossNamespace
@@ -340,12 +345,28 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
     principal,
     source,
     apiObjects,
-    problems: () => [...sharedProblems(ctx, o, impl, gatewayName, gatewayNamespace, serviceAccount), ...(tls ? tls.problems() : [])],
+    problems: () => [
+      ...sharedProblems(ctx, o, impl, gatewayName, gatewayNamespace, serviceAccount),
+      ...(tls ? tls.problems() : []),
+      ...(owned ? duplicateGatewayProblems(ctx, gatewayKey) : []),
+    ],
     warnings: () => (existing && existing.httpListener === undefined
       ? [warning('edge.existingGateway.httpListener', `is not set: the edge cannot see that Gateway ${existing.namespace}/${existing.name} redirects plain HTTP for ${o.host}; `
         + 'name its HTTP listener so the edge attaches a 308 redirect there, or make sure its owner redirects')]
       : []),
   };
+}
+
+/** The Gateways the edges of an app create, by `<namespace>/<name>`: the paths of the endpoints that create each. */
+const createdGateways = new WeakMap<IConstruct, Map<string, string[]>>();
+
+/** Two endpoints creating one Gateway would write it twice (the later one wins on apply): reported by every endpoint but the first. */
+function duplicateGatewayProblems(ctx: EdgeBindContext, key: string): Problem[] {
+  const paths = [...(createdGateways.get(ctx.scope.node.root)?.get(key) ?? [])].sort(compareStrings);
+  const first = paths[0];
+  if (paths.length < 2 || first === ctx.scope.node.path) return [];
+  return [problem('edge.gateway.name', `a Gateway no other endpoint creates (${first} creates ${key})`, key.slice(key.indexOf('/') + 1),
+    'a Gateway the edge creates has listeners for its endpoint\'s host only; to share one Gateway between endpoints, write it yourself (an HTTPS listener per host, or a wildcard one) and attach each endpoint with existingGateway')];
 }
 
 /** The redirect code of the HTTPS redirect (308 unless the cluster's Gateway API bundle needs 301). */

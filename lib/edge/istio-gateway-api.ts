@@ -1,3 +1,4 @@
+import { MeshNamespace } from '../endpoint/mesh-namespace';
 import { ApiObject, SizeRoundingBehavior, Yaml } from 'cdk8s';
 import { Problem, problem, warning } from '../errors';
 import { HttpRoute, HttpRouteSpecRulesFiltersType, HttpRouteSpecRulesMatchesPathType } from '../imports/gateway.networking.k8s.io';
@@ -263,6 +264,7 @@ export class IstioGatewayApiEdge implements IEdge {
       problems: () => [
         ...bound.problems(),
         ...this.istioProblems(ctx, className),
+        ...(owned ? defaultDenyProblems(ctx, bound.gatewayNamespace) : []),
         ...(signInProblems ? signInProblems() : []),
       ],
       warnings: () => [
@@ -332,4 +334,16 @@ export class IstioGatewayApiEdge implements IEdge {
     return [warning('edge.browserSignIn', `needs the external authorization provider "${providerName}" in the mesh config of ${mesh.revision}, and no ${shared.name} of the app has it: `
       + `declare new ExtAuthzMeshConfig(scope, id, { mesh }) for ${mesh.revision}, or add extAuthzExtensionProviders(app) to the shared mesh config you manage (Istio replaces a CUSTOM policy whose provider it does not know by a deny-all: the gateway would refuse every request, bearer tokens included)`)];
   }
+}
+
+/**
+ * A Gateway's pods are Istio proxies: a namespace-wide default deny
+ * (`MeshNamespace` `defaultDeny`) in the Gateway's namespace applies to them
+ * and refuses every client request.
+ */
+function defaultDenyProblems(ctx: EdgeBindContext, gatewayNamespace: string): Problem[] {
+  if (!MeshNamespace.lookup(ctx.scope, gatewayNamespace)?.defaultDeny) return [];
+  return [problem('edge.gateway.namespace', 'a namespace without defaultDeny for the Gateway the edge creates', gatewayNamespace,
+    'the gateway\'s pods are Istio proxies, so the namespace-wide default deny applies to them and refuses every client request; '
+    + 'put the Gateway in a namespace of its own (edge.gateway.namespace), the certificate stays with the endpoint through a ReferenceGrant')];
 }

@@ -492,3 +492,40 @@ describe('the Istio Gateway API test apps', () => {
     expect(checkInvariants(ms)).toEqual([]);
   });
 });
+
+describe('Gateways the edges create', () => {
+  test('a Gateway created in a default-deny namespace is an error (its Istio proxies would refuse every client)', () => {
+    const { error, files } = synthToDisk((app) => {
+      const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+      new MeshNamespace(chart, 'Namespace', { name: 'fraud', defaultDeny: true });
+      new SecureMlEndpoint(chart, 'Endpoint', props());
+    });
+    expect(error?.message).toMatch(/edge\.gateway\.namespace must be a namespace without defaultDeny for the Gateway the edge creates, got "fraud"; the gateway's pods are Istio proxies/);
+    expect(files).toEqual([]);
+  });
+
+  test('the same Gateway in its own namespace beside a default-deny endpoint namespace is fine', () => {
+    const ms = synthApp((app) => {
+      const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+      new MeshNamespace(chart, 'Namespace', { name: 'fraud', defaultDeny: true });
+      new SecureMlEndpoint(chart, 'Endpoint', props({ edge: edge({ gateway: { namespace: 'fraud-edge' } }) }));
+    }).manifests;
+    expect(gatewayApi(ms, 'Gateway').map((g) => `${g.metadata.namespace}/${g.metadata.name}`)).toEqual(['fraud-edge/fraud-fraud']);
+  });
+
+  test('two endpoints creating one Gateway is an error naming the first', () => {
+    const two = (second: Partial<IstioGatewayApiEdgeOptions>) => (app: App) => {
+      const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+      new MeshNamespace(chart, 'Namespace', { name: 'fraud' });
+      new SecureMlEndpoint(chart, 'A', props({ edge: edge({ gateway: { name: 'shared', namespace: 'edge' } }) }));
+      new SecureMlEndpoint(chart, 'B', props({
+        backend: EndpointBackend.service({ name: 'other', port: 80, targetPort: 8080, selector: { app: 'other' } }),
+        edge: Edge.istioGatewayApi({ host: 'other.contoso.com', ...second } as IstioGatewayApiEdgeOptions),
+      }));
+    };
+    const { error } = synthToDisk(two({ tls: SECRET, gateway: { name: 'shared', namespace: 'edge' } }));
+    expect(error?.message).toMatch(/\[fraud\/B\] edge\.gateway\.name must be a Gateway no other endpoint creates \(fraud\/A creates edge\/shared\), got "shared"/);
+    expect(error?.message).not.toMatch(/\[fraud\/A\] edge\.gateway\.name/);
+    expect(error?.message).toMatch(/write it yourself \(an HTTPS listener per host, or a wildcard one\) and attach each endpoint with existingGateway/);
+  });
+});
