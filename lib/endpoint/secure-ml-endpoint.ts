@@ -203,9 +203,11 @@ export interface SecureMlEndpointProps {
   readonly invokerRole?: AzureRole;
 
   /**
-   * The edge in front of the mesh (`Edge.ingressNginx`, `Edge.nginxIngressController`,
-   * `Edge.istioGateway`). Callers without a mesh identity then reach the
-   * backend only through the edge controller's mesh principal.
+   * The edge in front of the mesh: a Gateway API edge (`Edge.istioGatewayApi`,
+   * including the AKS Istio add-on's GatewayClass `istio`, or
+   * `Edge.nginxGatewayFabric`), `Edge.istioGateway`, `Edge.nginxIngressController`,
+   * or the legacy `Edge.ingressNginx`. Callers without a mesh identity then
+   * reach the backend only through the edge's mesh principal.
    *
    * @default - no edge: only callers inside the mesh can reach the endpoint
    */
