@@ -348,7 +348,7 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
     problems: () => [
       ...sharedProblems(ctx, o, impl, gatewayName, gatewayNamespace, serviceAccount),
       ...(tls ? tls.problems() : []),
-      ...(owned ? duplicateGatewayProblems(ctx, gatewayKey) : []),
+      ...(owned ? duplicateGatewayProblems(ctx, gatewayKey) : createdElsewhereProblems(ctx, gatewayKey)),
     ],
     warnings: () => (existing && existing.httpListener === undefined
       ? [warning('edge.existingGateway.httpListener', `is not set: the edge cannot see that Gateway ${existing.namespace}/${existing.name} redirects plain HTTP for ${o.host}; `
@@ -367,6 +367,14 @@ function duplicateGatewayProblems(ctx: EdgeBindContext, key: string): Problem[] 
   if (paths.length < 2 || first === ctx.scope.node.path) return [];
   return [problem('edge.gateway.name', `a Gateway no other endpoint creates (${first} creates ${key})`, key.slice(key.indexOf('/') + 1),
     'a Gateway the edge creates has listeners for its endpoint\'s host only; to share one Gateway between endpoints, write it yourself (an HTTPS listener per host, or a wildcard one) and attach each endpoint with existingGateway')];
+}
+
+/** An existing Gateway that another endpoint's edge creates has listeners for that endpoint's host only: the route would never attach. */
+function createdElsewhereProblems(ctx: EdgeBindContext, key: string): Problem[] {
+  const creators = [...(createdGateways.get(ctx.scope.node.root)?.get(key) ?? [])].sort(compareStrings);
+  if (creators.length === 0) return [];
+  return [problem('edge.existingGateway', `a Gateway no endpoint of the app creates (${creators[0]} creates ${key}, with listeners for its own host only)`, key,
+    'the route would attach to no listener; write the shared Gateway yourself (an HTTPS listener per host, or a wildcard one) and attach every endpoint with existingGateway')];
 }
 
 /** The redirect code of the HTTPS redirect (308 unless the cluster's Gateway API bundle needs 301). */
@@ -452,7 +460,10 @@ function sharedProblems(
       }
     }
   }
-  if (!isDnsSubdomain(serviceAccount)) out.push(problem('edge gateway ServiceAccount', 'a ServiceAccount name', serviceAccount));
+  if (!isDnsSubdomain(serviceAccount)) {
+    out.push(problem(existing?.serviceAccount !== undefined ? 'edge.existingGateway.serviceAccount' : existing ? 'edge.existingGateway.name' : 'edge.gateway.name',
+      `a name from which ${impl.product} derives a ServiceAccount name (DNS subdomain) for the Gateway's pods`, serviceAccount));
+  }
   if (o.httpsRedirectCode !== undefined && o.httpsRedirectCode !== 301 && o.httpsRedirectCode !== 308) {
     out.push(problem('edge.httpsRedirectCode', '308, or 301 for Gateway API bundles before v1.5', o.httpsRedirectCode,
       '302, 303 and 307 are temporary redirects: clients would keep sending requests, and tokens, over plain HTTP first'));

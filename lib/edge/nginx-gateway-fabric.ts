@@ -397,11 +397,11 @@ function servicePortProblems(ctx: EdgeBindContext): Problem[] {
     + 'on any other port the request leaves in plain text (PassthroughCluster), which the STRICT mTLS backend refuses';
   const details = ctx.servicePortDetails?.();
   if (details === undefined) {
-    return [problem('backend', `a Service whose target port is known and equals its port ${ctx.servicePort} (EndpointBackend.service({ targetPort: ${ctx.servicePort} }), fromService or fromDeployment) behind the NGINX Gateway Fabric edge`,
+    return [problem('backend.targetPort', `a Service whose target port is known and equals its port ${ctx.servicePort} (EndpointBackend.service({ targetPort: ${ctx.servicePort} }), fromService or fromDeployment) behind the NGINX Gateway Fabric edge`,
       'an unknown target port', why)];
   }
   if (details.targetPort !== ctx.servicePort) {
-    return [problem('backend', `a Service whose target port equals its port ${ctx.servicePort} behind the NGINX Gateway Fabric edge`, `targetPort ${JSON.stringify(details.targetPort)}`,
+    return [problem('backend.targetPort', `a Service whose target port equals its port ${ctx.servicePort} behind the NGINX Gateway Fabric edge`, `targetPort ${JSON.stringify(details.targetPort)}`,
       `${why}; give the Service port the container's port number`)];
   }
   return [];

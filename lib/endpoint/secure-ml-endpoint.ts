@@ -4,6 +4,7 @@ import { AzurePlan } from '../azure/plan';
 import { AzureRole } from '../azure/role';
 import { AzureScope } from '../azure/scope';
 import { Caller, CallerKind, isMeshPrincipal } from '../callers/caller';
+import { deploymentServiceName } from '../edge/gateway-api';
 import type { BoundEdge, IEdge } from '../edge/types';
 import type { IMeshGrantee } from '../identity/binding';
 import { EntraTenant } from '../entra/tenant';
@@ -279,6 +280,11 @@ export class SecureMlEndpoint extends Construct {
   public readonly edge?: BoundEdge;
   /** The public host's route when the edge is an Istio gateway. */
   public readonly gatewayVirtualService?: VirtualService;
+  /**
+   * The DestinationRule and VirtualService of each per-deployment Service a
+   * Gateway API edge splits traffic over (empty otherwise).
+   */
+  public readonly deploymentRoutes: Array<DestinationRule | VirtualService> = [];
   /** The fences of the model pods behind azureml-fe (`EndpointBackend.azureMlKubernetes({ modelPods })`). */
   public readonly modelPodsFences: ModelPodsFence[] = [];
   /** The NetworkPolicy fencing the backend pods, unless disabled. */
@@ -326,6 +332,7 @@ export class SecureMlEndpoint extends Construct {
     this.problems.add(...this.localProblems());
     this.problems.addCheck(() => this.appProblems());
     this.problems.addAppCheck(() => this.overlapProblems());
+    this.problems.addAppCheck(() => this.deploymentServiceProblems());
     this.problems.addWarningCheck(() => this.warnings());
     this.problems.addAppCheck(() => this.enrolmentProblems());
     const peers = SecureMlEndpoint.registry.get(this.node.root) ?? [];
@@ -418,6 +425,31 @@ export class SecureMlEndpoint extends Construct {
       gateway,
     });
     this.virtualService = new VirtualService(this, 'VirtualService', { metadata, spec: this.problems.guard(() => route()) });
+    // a Gateway API edge splits with one Service per deployment: each host gets the same traffic policy
+    // (ISTIO_MUTUAL, pool, outlier detection) and, for in-mesh callers naming it, the same route
+    for (const name of this.deploymentServiceNames()) {
+      const host = `${name}.${this.namespace}.svc.cluster.local`;
+      this.deploymentRoutes.push(
+        new DestinationRule(this, `DestinationRule-${name}`, {
+          metadata,
+          spec: this.problems.guard(() => destinationRuleSpec({
+            host,
+            connectionPool: props.connectionPool ?? DEFAULT_CONNECTION_POOL,
+            outlierDetection: props.outlierDetection ?? DEFAULT_OUTLIER_DETECTION,
+          })),
+        }),
+        new VirtualService(this, `VirtualService-${name}`, {
+          metadata,
+          spec: this.problems.guard(() => virtualServiceSpec({
+            host,
+            port: this.backend.port,
+            timeout: props.timeout ?? DEFAULT_TIMEOUT,
+            retries: props.retries ?? {},
+            removeRequestHeaders: (props.claimToHeaders ?? []).map((c) => c.header),
+          })),
+        }),
+      );
+    }
     if (this.edge?.gateway) {
       const gateway = { name: this.edge.gateway, host: this.edge.host };
       // the public host's route, bound to the gateway only: the same split, timeout, retries and header removal
@@ -556,6 +588,40 @@ export class SecureMlEndpoint extends Construct {
     return out;
   }
 
+  /** The per-deployment Services the edge created to split traffic (a Gateway API edge's weighted backendRefs). */
+  private deploymentServiceNames(): string[] {
+    const edge = this.edge;
+    if (!edge) return [];
+    const services = new Set(edge.apiObjects.filter((o) => o.kind === 'Service' && o.apiVersion === 'v1').map((o) => o.name));
+    return sortStrings(new Set((this.props.deployments ?? [])
+      .map((d) => deploymentServiceName(this.backend.serviceName, d.name))
+      .filter((name) => services.has(name))));
+  }
+
+  /**
+   * A per-deployment Service must not be a Service of the app or another
+   * endpoint's: it would take over that Service's name (and its callers'
+   * traffic would go to this endpoint's pods).
+   */
+  private deploymentServiceProblems(): Problem[] {
+    const names = this.deploymentServiceNames();
+    if (names.length === 0) return [];
+    const mine = new Set<IConstruct>(this.edge!.apiObjects);
+    const out: Problem[] = [];
+    const others = this.node.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && c.kind === 'Service' && !mine.has(c));
+    for (const name of names) {
+      const peer = (SecureMlEndpoint.peers(this.node.root).byNamespace.get(this.namespace) ?? []).find((e) => e !== this && e.backend.serviceName === name);
+      const object = others.find((o) => o.name === name && (o.metadata.namespace ?? Chart.of(o).namespace) === this.namespace);
+      // a cdk8s-plus object's ApiObject is its child `Resource`: name the object the app declared
+      const owner = peer?.node.path ?? (object && object.node.id === 'Resource' && object.node.scope ? object.node.scope.node.path : object?.node.path);
+      if (owner) {
+        out.push(problem('deployments', `deployment names whose Services (<service>-<deployment>) no one else declares (${owner} declares Service ${this.namespace}/${name})`, name,
+          'the edge splits traffic with one Service per deployment; rename the deployment'));
+      }
+    }
+    return out;
+  }
+
   /** Namespaces of the pods this endpoint protects: the backend's, and the model pods behind azureml-fe. */
   private servedNamespaces(): string[] {
     return sortStrings(new Set([this.namespace, ...(this.backend.azureMlRouter?.modelPods ?? []).map((m) => m.namespace)]));
@@ -668,8 +734,13 @@ export class SecureMlEndpoint extends Construct {
   /** Problems that depend on the whole app (callers added later, cdk8s-plus objects). */
   private appProblems(): Problem[] {
     const out: Problem[] = [...this.backend.problems()];
+    if (this.backend.inferencePool && (this.props.deployments ?? []).length > 0) {
+      out.push(problem('deployments', 'unset with an InferencePool backend', (this.props.deployments ?? []).map((d) => d.name),
+        'the edge routes through the endpoint picker, which chooses the pool\'s pods itself: the split would apply to in-mesh callers only; '
+        + 'split between model versions with one pool per version, or leave it to the picker'));
+    }
     if (this.backend.inferencePool && this.edge && !this.edge.routesToInferencePool) {
-      out.push(problem('edge', 'an edge that routes to an InferencePool (Edge.istioGatewayApi)', 'an edge that routes to Services only',
+      out.push(problem('edge', 'an edge that routes to an InferencePool (Edge.istioGatewayApi)', `${this.edge.uniquenessKey}, which routes to Services only`,
         `the backend is InferencePool "${this.backend.inferencePool.name}": only a Gateway API route on Istio's implementation sends requests through its endpoint picker; `
         + 'this edge would send them to the pool\'s Service, past the picker'));
     }

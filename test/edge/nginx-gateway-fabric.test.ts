@@ -391,19 +391,19 @@ describe('Edge.nginxGatewayFabric', () => {
     test('fails when the target port differs from the Service port (the sidecar would send plain text)', () => {
       const { edge } = bindEdge({}, { servicePortDetails: () => ({ name: 'http', targetPort: 9000 }) });
       expect(messages(edge)).toEqual([
-        expect.stringMatching(/^backend must be a Service whose target port equals its port 8080 behind the NGINX Gateway Fabric edge, got "targetPort 9000"; NGINX Gateway Fabric 2\.6 sends to Pod IPs on the target port, .*PassthroughCluster.*STRICT mTLS backend refuses/),
+        expect.stringMatching(/^backend\.targetPort must be a Service whose target port equals its port 8080 behind the NGINX Gateway Fabric edge, got "targetPort 9000"; NGINX Gateway Fabric 2\.6 sends to Pod IPs on the target port, .*PassthroughCluster.*STRICT mTLS backend refuses/),
       ]);
     });
 
     test('fails for a named target port (not comparable at synth)', () => {
       const { edge } = bindEdge({}, { servicePortDetails: () => ({ name: 'http', targetPort: 'http' }) });
-      expect(messages(edge)).toEqual([expect.stringMatching(/^backend must be a Service whose target port equals its port 8080 .*got "targetPort \\"http\\""/)]);
+      expect(messages(edge)).toEqual([expect.stringMatching(/^backend\.targetPort must be a Service whose target port equals its port 8080 .*got "targetPort \\"http\\""/)]);
     });
 
     test('fails when the target port is unknown', () => {
       const { edge } = bindEdge({}, { servicePortDetails: () => undefined });
       expect(messages(edge)).toEqual([
-        expect.stringMatching(/^backend must be a Service whose target port is known and equals its port 8080 \(EndpointBackend\.service\(\{ targetPort: 8080 \}\), fromService or fromDeployment\)/),
+        expect.stringMatching(/^backend\.targetPort must be a Service whose target port is known and equals its port 8080 \(EndpointBackend\.service\(\{ targetPort: 8080 \}\), fromService or fromDeployment\)/),
       ]);
     });
 
@@ -413,7 +413,7 @@ describe('Edge.nginxGatewayFabric', () => {
         new MeshNamespace(chart, 'Namespace', { name: 'fraud' });
         new SecureMlEndpoint(chart, 'Endpoint', props({ backend: EndpointBackend.service({ name: 'fraud', port: 80, targetPort: 8080, selector: { app: 'fraud' } }) }));
       });
-      expect(error?.message).toMatch(/\[fraud\/Endpoint\] backend must be a Service whose target port equals its port 80 behind the NGINX Gateway Fabric edge, got "targetPort 8080"/);
+      expect(error?.message).toMatch(/\[fraud\/Endpoint\] backend\.targetPort must be a Service whose target port equals its port 80 behind the NGINX Gateway Fabric edge, got "targetPort 8080"/);
       expect(files).toEqual([]);
     });
   });

@@ -147,7 +147,7 @@ export const FAULTS = {
   weight: /deployments\[1\]\.weight must be a non-negative integer, got -1/,
   edgeHost: /edge\.host must be an exact lower-case DNS name .*got "\*\.contoso\.com"/,
   gatewayListener: /edge\.existingGateway\.httpsListener must be the name of the Gateway's HTTPS listener for the host, got undefined; a route without sectionName attaches to every listener/,
-  ngfTargetPort: /backend must be a Service whose target port equals its port 8080 behind the NGINX Gateway Fabric edge, got "targetPort 9000"/,
+  ngfTargetPort: /backend\.targetPort must be a Service whose target port equals its port 8080 behind the NGINX Gateway Fabric edge, got "targetPort 9000"/,
   oidcIssuerUrl: /oidcIssuerUrl must be an https URL, got "http:/,
   endpointName: /endpointName must be an online endpoint name .*got "1bad"/,
   claim: /claimToHeaders\[0\]\.claim must be a scalar claim, not one of the list claims .*got "groups"/,
