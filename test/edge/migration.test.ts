@@ -123,6 +123,36 @@ describe('migrating one declaration from Edge.ingressNginx to the Gateway API ed
     ]);
   });
 
+  test('beside the old edge: a second endpoint (its own Service and pods) on the same host behind the new edge; each backend admits only its own edge', () => {
+    const ms = synthApp((app) => {
+      const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+      new MeshNamespace(chart, 'Namespace', { name: 'fraud', mesh: MESH });
+      new MeshNamespace(chart, 'EdgeNamespace', { name: 'fraud-edge', mesh: MESH });
+      const common = {
+        tenant: new EntraTenant({ tenantId: TID }), audiences: [API], callers: [Caller.appRole('Fraud.Score')], paths: ['/score'], methods: ['POST'], mesh: MESH,
+      };
+      new SecureMlEndpoint(chart, 'Endpoint', {
+        ...common,
+        backend: EndpointBackend.service({ name: 'fraud-model', port: 8080, targetPort: 8080, selector: { app: 'fraud-model' } }),
+        edge: before(),
+      });
+      new SecureMlEndpoint(chart, 'NextEndpoint', {
+        ...common,
+        backend: EndpointBackend.service({ name: 'fraud-model-gw', port: 8080, targetPort: 8080, selector: { app: 'fraud-model-gw' } }),
+        edge: onIstio(),
+      });
+    }).manifests;
+    expect(one(ms, 'Ingress').spec.rules[0].host).toBe(HOST);
+    expect(hostRoute(ms).spec.hostnames).toEqual([HOST]);
+    const allows = ofKind(ms, 'AuthorizationPolicy').filter((p) => p.spec.action === 'ALLOW');
+    const admitted = allows.map((p) => [p.spec.selector.matchLabels.app, [...new Set(p.spec.rules.flatMap((r: any) => r.from[0].source.principals))]]);
+    expect(admitted.sort()).toEqual([['fraud-model', [INGRESS_NGINX]], ['fraud-model-gw', [ISTIO]]]);
+    // the same callers behind each door
+    const [a, b] = allows.map((p) => JSON.stringify(p.spec.rules).split(JSON.stringify(INGRESS_NGINX)).join('"E"').split(JSON.stringify(ISTIO)).join('"E"'));
+    expect(a).toBe(b);
+    expect(checkInvariants(ms)).toEqual([]);
+  });
+
   describe('to NGINX Gateway Fabric', () => {
     const ms = synth(onNgf());
     const route = hostRoute(ms);
