@@ -68,11 +68,11 @@ describe('examples', () => {
     expect(gw.metadata).toMatchObject({ name: 'fraud-edge', namespace: FRAUD_EDGE_NAMESPACE });
     // class istio, owned by the add-on's asm-1-28 control plane
     expect(gw.spec.gatewayClassName).toBe('istio');
-    expect(gw.metadata.labels['istio.io/rev']).toBe('asm-1-28');
+    expect(gw.metadata.labels?.['istio.io/rev']).toBe('asm-1-28');
     // the Gateway's namespace has no default deny: an allow-nothing policy there would apply to the gateway pods
     const edgeNamespacePolicies = manifests.filter((m) => m.kind === 'AuthorizationPolicy' && m.metadata.namespace === FRAUD_EDGE_NAMESPACE);
     expect(edgeNamespacePolicies.every((p) => p.spec.targetRefs !== undefined)).toBe(true);
-    expect(one(manifests, 'Namespace', (n) => n.metadata.name === FRAUD_EDGE_NAMESPACE).metadata.labels['istio.io/rev']).toBe('asm-1-28');
+    expect(one(manifests, 'Namespace', (n) => n.metadata.name === FRAUD_EDGE_NAMESPACE).metadata.labels?.['istio.io/rev']).toBe('asm-1-28');
     // HTTPS with the certificate that stays in fraud (read across namespaces by the ReferenceGrant), plain HTTP for the redirect
     expect(gw.spec.listeners.map((l: any) => [l.name, l.protocol, l.port, l.hostname])).toEqual([['https', 'HTTPS', 443, FRAUD_HOST], ['http', 'HTTP', 80, FRAUD_HOST]]);
     expect(gw.spec.listeners[0].tls.certificateRefs).toEqual([{ group: '', kind: 'Secret', name: 'fraud-contoso-com-tls', namespace: 'fraud' }]);
