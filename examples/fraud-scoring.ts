@@ -3,6 +3,15 @@
  * SecureMlEndpoint: only tokens of the tenant for the fraud-scoring API that
  * carry the `Fraud.Score` app role, or come from the payments API app, reach
  * the model, over STRICT mTLS, and only as `POST /score`.
+ *
+ * Its public edge is the AKS Istio add-on's Gateway API implementation
+ * (GatewayClass `istio`, asm-1-26 or later, with the managed Gateway API
+ * CRDs: `az aks update --enable-gateway-api`): a Gateway in its own
+ * namespace `fraud-edge` (the model's namespace is default-deny, which
+ * would deny the gateway's own pods too), the certificate kept beside the
+ * model and granted to the Gateway by a ReferenceGrant, the host's
+ * HTTPRoute splitting 90/10 between blue and green, and tokens validated at
+ * the gateway as well as at the model. See docs/gateway-api.md.
  */
 import { App, Chart, ChartProps, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-34';
@@ -12,12 +21,14 @@ import {
   AzureScope,
   Caller,
   EndpointBackend,
+  Edge,
   EntraTenant,
   ManagedIdentity,
   MeshIdentityBinding,
   MeshNamespace,
   MeshProfile,
   SecureMlEndpoint,
+  TlsCertificate,
 } from '../lib';
 
 /** Example ids; replace with your tenant, app role and client ids. */
@@ -39,6 +50,11 @@ export const OIDC_ISSUER_URL = `https://westeurope.oic.prod-aks.azure.com/${'72f
  */
 export const MESH = MeshProfile.aksIstioAddon('asm-1-28');
 
+/** The public host of the fraud-scoring API. */
+export const FRAUD_HOST = 'fraud.contoso.com';
+/** The namespace of the fraud-scoring Gateway (and of its gateway pods, `fraud-edge-istio`). */
+export const FRAUD_EDGE_NAMESPACE = 'fraud-edge';
+
 export class FraudScoringChart extends Chart {
   public readonly endpoint: SecureMlEndpoint;
 
@@ -47,6 +63,9 @@ export class FraudScoringChart extends Chart {
 
     // The namespace, enrolled in the mesh; it holds only the model, so everything else is denied.
     new MeshNamespace(this, 'Namespace', { name: 'fraud', mesh: MESH, defaultDeny: true });
+    // The Gateway's own namespace: its gateway pods are mesh proxies (Istio labels them
+    // sidecar.istio.io/inject: "false"), and a default deny there would refuse every request.
+    new MeshNamespace(this, 'EdgeNamespace', { name: FRAUD_EDGE_NAMESPACE, mesh: MESH });
 
     // Two model versions of the same server; pods are told apart by `version`.
     for (const version of ['blue', 'green']) {
@@ -95,6 +114,20 @@ export class FraudScoringChart extends Chart {
       ],
       timeout: Duration.seconds(30),
       mesh: MESH,
+      // The public edge: a Gateway of class `istio` that the AKS add-on deploys as
+      // Deployment/Service/ServiceAccount fraud-edge-istio in fraud-edge; the backend admits
+      // cluster.local/ns/fraud-edge/sa/fraud-edge-istio (with a token) and no one else from outside.
+      edge: Edge.istioGatewayApi({
+        host: FRAUD_HOST,
+        gateway: { name: 'fraud-edge', namespace: FRAUD_EDGE_NAMESPACE },
+        // in namespace fraud; the ReferenceGrant there lets the Gateway read it
+        tls: TlsCertificate.fromSecret('fraud-contoso-com-tls'),
+        // asm-1-28 runs on AKS 1.30 to 1.35, whose managed Gateway API bundles (v1.2.1 to v1.4.1)
+        // accept only 301 and 302 as redirect codes: 308 needs Kubernetes 1.36 (bundle v1.5.1)
+        httpsRedirectCode: 301,
+        // requests without a valid token are refused at the gateway too (the model checks again)
+        validateTokens: true,
+      }),
       // No azureScope: the model runs in the cluster, Azure checks no role when it scores,
       // so grants are enforced by the mesh alone (azure-plan.json lists them in meshOnlyGrants).
     });

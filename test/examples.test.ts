@@ -6,7 +6,9 @@ import { EXAMPLES } from '../examples';
 import { Testing } from 'cdk8s';
 import { AzurePlan, OUTDIR_CONTEXT } from '../lib';
 import { parseAllDocuments } from 'yaml';
-import { BATCH_SCORER_IDENTITY, FRAUD_TENANT_ID, OIDC_ISSUER_URL, PAYMENTS_API_CLIENT_ID, SUBSCRIPTION_ID } from '../examples/fraud-scoring';
+import {
+  BATCH_SCORER_IDENTITY, FRAUD_API_CLIENT_ID, FRAUD_EDGE_NAMESPACE, FRAUD_HOST, FRAUD_TENANT_ID, OIDC_ISSUER_URL, PAYMENTS_API_CLIENT_ID, SUBSCRIPTION_ID,
+} from '../examples/fraud-scoring';
 import { checkInvariants, checkLeastPrivilege } from './invariants';
 import { Manifest, allowPolicy, denyPolicy, one, synthApp } from './util';
 
@@ -22,7 +24,9 @@ describe('examples', () => {
   });
 
   test('fraud-scoring: the objects that decide who gets in', () => {
-    const { manifests } = synthApp((app) => EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app));
+    const { manifests: all } = synthApp((app) => EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app));
+    // the model's own objects, in its namespace
+    const manifests = all.filter((m) => m.metadata.namespace === 'fraud');
     const kinds = manifests.map((m) => m.kind);
     for (const kind of ['PeerAuthentication', 'RequestAuthentication', 'Telemetry', 'DestinationRule', 'VirtualService']) {
       expect(kinds.filter((k) => k === kind)).toHaveLength(1);
@@ -30,6 +34,8 @@ describe('examples', () => {
     expect(denyPolicy(manifests).spec.rules).toEqual([{ from: [{ source: { notRequestPrincipals: ['*'] } }] }]);
     const rules = allowPolicy(manifests).spec.rules;
     const issuer = `https://login.microsoftonline.com/${FRAUD_TENANT_ID}/v2.0/*`;
+    // the public edge: the gateway pods of Gateway fraud-edge (class istio), Deployment/ServiceAccount fraud-edge-istio
+    const gatewayPrincipal = `cluster.local/ns/${FRAUD_EDGE_NAMESPACE}/sa/fraud-edge-istio`;
     expect(rules).toEqual([
       {
         // the batch scorer: its mesh identity AND a token of its managed identity
@@ -38,12 +44,12 @@ describe('examples', () => {
         when: [{ key: 'request.auth.claims[oid]', values: [BATCH_SCORER_IDENTITY.principalId] }],
       },
       {
-        from: [{ source: { requestPrincipals: [issuer] } }],
+        from: [{ source: { principals: [gatewayPrincipal], requestPrincipals: [issuer] } }],
         to: [{ operation: { paths: ['/score'], methods: ['POST'] } }],
         when: [{ key: 'request.auth.claims[roles]', values: ['Fraud.Score'] }],
       },
       {
-        from: [{ source: { requestPrincipals: [issuer] } }],
+        from: [{ source: { principals: [gatewayPrincipal], requestPrincipals: [issuer] } }],
         to: [{ operation: { paths: ['/score'], methods: ['POST'] } }],
         when: [{ key: 'request.auth.presenter', values: [PAYMENTS_API_CLIENT_ID] }],
       },
@@ -51,8 +57,61 @@ describe('examples', () => {
     const vs = one(manifests, 'VirtualService').spec.http[0];
     expect(vs.route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['blue', 90], ['green', 10]]);
     // the policies select the pods the Service routes to
-    const svc = one(manifests, 'Service');
+    const svc = one(manifests, 'Service', (s) => s.metadata.name === 'fraud-model');
     expect(denyPolicy(manifests).spec.selector.matchLabels).toEqual(svc.spec.selector);
+  });
+
+  test('fraud-scoring: the public edge is the AKS Istio add-on\'s Gateway API, in its own namespace (the model\'s is default-deny)', () => {
+    const { manifests } = synthApp((app) => EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app));
+    const gw = one(manifests, 'Gateway');
+    expect(gw.apiVersion).toBe('gateway.networking.k8s.io/v1');
+    expect(gw.metadata).toMatchObject({ name: 'fraud-edge', namespace: FRAUD_EDGE_NAMESPACE });
+    // class istio, owned by the add-on's asm-1-28 control plane
+    expect(gw.spec.gatewayClassName).toBe('istio');
+    expect(gw.metadata.labels?.['istio.io/rev']).toBe('asm-1-28');
+    // the Gateway's namespace has no default deny: an allow-nothing policy there would apply to the gateway pods
+    const edgeNamespacePolicies = manifests.filter((m) => m.kind === 'AuthorizationPolicy' && m.metadata.namespace === FRAUD_EDGE_NAMESPACE);
+    expect(edgeNamespacePolicies.every((p) => p.spec.targetRefs !== undefined)).toBe(true);
+    expect(one(manifests, 'Namespace', (n) => n.metadata.name === FRAUD_EDGE_NAMESPACE).metadata.labels?.['istio.io/rev']).toBe('asm-1-28');
+    // HTTPS with the certificate that stays in fraud (read across namespaces by the ReferenceGrant), plain HTTP for the redirect
+    expect(gw.spec.listeners.map((l: any) => [l.name, l.protocol, l.port, l.hostname])).toEqual([['https', 'HTTPS', 443, FRAUD_HOST], ['http', 'HTTP', 80, FRAUD_HOST]]);
+    expect(gw.spec.listeners[0].tls.certificateRefs).toEqual([{ group: '', kind: 'Secret', name: 'fraud-contoso-com-tls', namespace: 'fraud' }]);
+    for (const l of gw.spec.listeners) expect(l.allowedRoutes.namespaces).toEqual({ from: 'Selector', selector: { matchLabels: { 'kubernetes.io/metadata.name': 'fraud' } } });
+    const grant = one(manifests, 'ReferenceGrant');
+    expect(grant.apiVersion).toBe('gateway.networking.k8s.io/v1beta1');
+    expect(grant.metadata.namespace).toBe('fraud');
+    expect(grant.spec).toEqual({ from: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', namespace: FRAUD_EDGE_NAMESPACE }], to: [{ group: '', kind: 'Secret', name: 'fraud-contoso-com-tls' }] });
+    // the host's route: HTTPS listener only, 90/10 between per-deployment Services, the claim header removed, the endpoint's timeout
+    const routes = manifests.filter((m) => m.kind === 'HTTPRoute');
+    const route = routes.find((r) => r.spec.parentRefs[0].sectionName === 'https')!;
+    expect(route.spec.parentRefs).toEqual([{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'fraud-edge', namespace: FRAUD_EDGE_NAMESPACE, sectionName: 'https' }]);
+    expect(route.spec.hostnames).toEqual([FRAUD_HOST]);
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'fraud-model-blue', port: 80, weight: 90 }, { name: 'fraud-model-green', port: 80, weight: 10 }]);
+    expect(route.spec.rules[0].filters).toContainEqual({ type: 'RequestHeaderModifier', requestHeaderModifier: { remove: ['x-caller-oid'] } });
+    expect(route.spec.rules[0].timeouts).toEqual({ request: '30s' });
+    for (const name of ['fraud-model-blue', 'fraud-model-green']) {
+      const svc = one(manifests, 'Service', (s) => s.metadata.name === name);
+      expect(svc.spec.selector).toEqual({ app: 'fraud-model', version: name.split('-').pop() });
+      expect(svc.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8080 }]);
+    }
+    // plain HTTP: a redirect only, 301 (the Gateway API bundles of AKS 1.30 to 1.35, where asm-1-28 runs, have no 308)
+    const redirect = routes.find((r) => r.spec.parentRefs[0].sectionName === 'http')!;
+    expect(redirect.spec.rules).toEqual([{ filters: [{ type: 'RequestRedirect', requestRedirect: { scheme: 'https', statusCode: 301 } }] }]);
+    // tokens validated at the gateway too, attached to the Gateway in its namespace
+    const targetRefs = [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'fraud-edge' }];
+    const ra = one(manifests, 'RequestAuthentication', (m) => m.metadata.namespace === FRAUD_EDGE_NAMESPACE);
+    expect(ra.spec.targetRefs).toEqual(targetRefs);
+    expect(ra.spec.jwtRules.map((r: any) => [r.issuer, r.audiences, r.forwardOriginalToken])).toEqual([[`https://login.microsoftonline.com/${FRAUD_TENANT_ID}/v2.0`, [FRAUD_API_CLIENT_ID], true]]);
+    expect(one(manifests, 'AuthorizationPolicy', (m) => m.metadata.namespace === FRAUD_EDGE_NAMESPACE).spec).toEqual({
+      targetRefs, action: 'DENY', rules: [{ from: [{ source: { notRequestPrincipals: ['*'] } }], to: [{ operation: { notPorts: ['80'] } }] }],
+    });
+    // the second fence: the model's pods admit the gateway pods (by Istio's label), not their namespace
+    const np = one(manifests, 'NetworkPolicy', (n) => n.metadata.namespace === 'fraud');
+    expect(np.spec.ingress[0].from).toContainEqual({
+      namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': FRAUD_EDGE_NAMESPACE } },
+      podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'fraud-edge' } },
+    });
+    expect(checkInvariants(manifests)).toEqual([]);
   });
 
   test('batch scorer: workload identity wiring and the Azure plan', () => {
@@ -101,7 +160,7 @@ describe('examples', () => {
     expect(manifests.filter((m) => m.kind === 'Ingress')).toEqual([]);
     expect(JSON.stringify(manifests)).not.toMatch(/webapprouting|app-routing-system/);
     // the AKS Istio add-on's external gateway: HTTPS with the Secret in its namespace, plain HTTP only redirected (308)
-    const gateways = manifests.filter((m) => m.kind === 'Gateway');
+    const gateways = manifests.filter((m) => m.kind === 'Gateway' && m.apiVersion.startsWith('networking.istio.io/'));
     expect(gateways.map((g) => [g.metadata.namespace, g.spec.selector, g.spec.servers.map((s: any) => s.port.protocol)])).toEqual([
       ['aks-istio-ingress', { istio: 'aks-istio-ingressgateway-external' }, ['HTTPS']],
       ['aks-istio-ingress', { istio: 'aks-istio-ingressgateway-external' }, ['HTTP']],
@@ -129,8 +188,62 @@ describe('examples', () => {
     expect(allows.map((p) => p.spec.rules.map((r: any) => r.from[0].source.principals))).toEqual([
       [['cluster.local/ns/aks-istio-ingress/sa/aks-istio-ingressgateway-external']],
       [['cluster.local/ns/nginx-ingress/sa/nginx-ingress']],
+      // NGINX Gateway Fabric: the data plane of Gateway embeddings (class nginx)
+      [['cluster.local/ns/embeddings/sa/embeddings-nginx']],
+      // Istio's Gateway API: the gateway pods of Gateway llm (class istio) in llm-edge
+      [['cluster.local/ns/llm-edge/sa/llm-istio']],
     ]);
     expect(JSON.stringify(allows)).not.toMatch(/namespaces/);
+    expect(checkInvariants(manifests)).toEqual([]);
+  });
+
+  test('public edges: embeddings behind NGINX Gateway Fabric (its policies, NginxProxy, data plane in the mesh), an InferencePool behind Istio\'s Gateway API', () => {
+    const { manifests } = synthApp((app) => EXAMPLES.find((e) => e.name === 'public-edges')!.build(app));
+    // NGINX Gateway Fabric: a Gateway of class nginx whose data plane joins the AKS add-on's mesh
+    const ngf = one(manifests, 'Gateway', (g) => g.metadata.namespace === 'embeddings');
+    expect(ngf.spec.gatewayClassName).toBe('nginx');
+    expect(ngf.spec.infrastructure.labels).toEqual({ 'istio.io/rev': 'asm-1-28' });
+    expect(ngf.spec.infrastructure.annotations['traffic.sidecar.istio.io/includeInboundPorts']).toBe('');
+    const proxy = one(manifests, 'NginxProxy');
+    expect(ngf.spec.infrastructure.parametersRef).toEqual({ group: 'gateway.nginx.org', kind: 'NginxProxy', name: proxy.metadata.name });
+    expect(proxy.spec.kubernetes.service).toEqual({ type: 'LoadBalancer', loadBalancerSourceRanges: ['10.0.0.0/8'] });
+    const route = one(manifests, 'HTTPRoute', (r) => r.metadata.namespace === 'embeddings' && r.spec.parentRefs[0].sectionName === 'https');
+    expect(route.spec.parentRefs[0]).toMatchObject({ kind: 'Gateway', name: 'embeddings' });
+    expect(route.spec.hostnames).toEqual(['embeddings.contoso.com']);
+    // through the Service: the sidecar routes by Host with mTLS
+    expect(route.spec.rules[0].filters).toContainEqual({ type: 'URLRewrite', urlRewrite: { hostname: 'embeddings-model.embeddings.svc.cluster.local' } });
+    expect(route.spec.rules[0].backendRefs).toEqual([{ name: 'embeddings-model', port: 8080 }]);
+    const ref = [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute', name: route.metadata.name }];
+    expect(one(manifests, 'ClientSettingsPolicy').spec).toEqual({ targetRef: ref[0], body: { maxSize: '64m' } });
+    expect(one(manifests, 'ProxySettingsPolicy').spec).toEqual({ targetRefs: ref, timeout: { read: '120s', send: '120s' } });
+    expect(one(manifests, 'RateLimitPolicy').spec).toEqual({
+      targetRefs: ref,
+      rateLimit: { local: { rules: [{ key: '$binary_remote_addr', rate: '20r/s', burst: 40, noDelay: true, zoneSize: '10m' }] }, rejectCode: 429 },
+    });
+    const ngfRedirect = one(manifests, 'HTTPRoute', (r) => r.metadata.namespace === 'embeddings' && r.spec.parentRefs[0].sectionName === 'http');
+    expect(ngfRedirect.spec.rules[0].filters[0].requestRedirect).toEqual({ scheme: 'https', statusCode: 301 });
+
+    // the InferencePool and the route to it on Istio's Gateway API (Gateway in llm-edge)
+    const pool = one(manifests, 'InferencePool');
+    expect(pool.apiVersion).toBe('inference.networking.k8s.io/v1');
+    expect(pool.spec).toEqual({
+      selector: { matchLabels: { app: 'vllm-qwen3' } },
+      targetPorts: [{ number: 8000 }],
+      endpointPickerRef: { name: 'qwen3-epp', port: { number: 9002 }, failureMode: 'FailClose' },
+    });
+    const llm = one(manifests, 'Gateway', (g) => g.metadata.namespace === 'llm-edge');
+    expect(llm.spec.gatewayClassName).toBe('istio');
+    const llmRoute = one(manifests, 'HTTPRoute', (r) => r.metadata.namespace === 'llm' && r.spec.parentRefs[0].sectionName === 'https');
+    expect(llmRoute.spec.parentRefs[0]).toMatchObject({ name: 'llm', namespace: 'llm-edge' });
+    expect(llmRoute.spec.rules[0].backendRefs).toEqual([{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'qwen3' }]);
+    expect(llmRoute.spec.rules[0].timeouts).toEqual({ request: '300s' });
+    // the pool's pods: the endpoint's DENY without token and its ALLOW select them; the picker admits only the gateway pods and monitoring
+    expect(one(manifests, 'AuthorizationPolicy', (p) => p.metadata.namespace === 'llm' && p.spec.action === 'DENY').spec.selector).toEqual({ matchLabels: { app: 'vllm-qwen3' } });
+    const picker = one(manifests, 'NetworkPolicy', (n) => n.spec.podSelector.matchLabels?.['llm-d-router-gateway'] === 'qwen3-epp');
+    expect(picker.spec.ingress[0].from).toEqual([
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'llm-edge' } }, podSelector: { matchLabels: { 'gateway.networking.k8s.io/gateway-name': 'llm' } } },
+      { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } },
+    ]);
     expect(checkInvariants(manifests)).toEqual([]);
   });
 
@@ -188,7 +301,7 @@ describe('examples', () => {
     const a = run();
     const b = run();
     expect(a.manifests.files).toEqual([
-      'batch-scorer.k8s.yaml', 'claims-triage.k8s.yaml', 'fraud-scoring.k8s.yaml',
+      'batch-scorer.k8s.yaml', 'claims-triage.k8s.yaml', 'embeddings.k8s.yaml', 'fraud-scoring.k8s.yaml', 'llm.k8s.yaml',
       'mesh-egress-scoring-jobs.k8s.yaml', 'risk-scoring.k8s.yaml', 'scoring-jobs.k8s.yaml',
     ]);
     expect(a.mesh.files).toEqual(['azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
