@@ -28,9 +28,16 @@ describe('examples', () => {
     // the model's own objects, in its namespace
     const manifests = all.filter((m) => m.metadata.namespace === 'fraud');
     const kinds = manifests.map((m) => m.kind);
-    for (const kind of ['PeerAuthentication', 'RequestAuthentication', 'Telemetry', 'DestinationRule', 'VirtualService']) {
+    // RequestAuthentication: the endpoint's; the gateway's is in fraud-edge (checked below)
+    for (const kind of ['PeerAuthentication', 'Telemetry']) {
       expect(kinds.filter((k) => k === kind)).toHaveLength(1);
     }
+    // the Service's, and one per deployment Service the Gateway API edge splits over (same traffic policy and route)
+    const hosts = (kind: string) => manifests.filter((m) => m.kind === kind).map((m) => m.spec.host ?? m.spec.hosts[0]).sort();
+    const fraudHosts = ['fraud-model', 'fraud-model-blue', 'fraud-model-green'].map((n) => `${n}.fraud.svc.cluster.local`).sort();
+    expect(hosts('DestinationRule')).toEqual(fraudHosts);
+    expect(hosts('VirtualService')).toEqual(fraudHosts);
+    for (const dr of manifests.filter((m) => m.kind === 'DestinationRule')) expect(dr.spec.trafficPolicy.tls).toEqual({ mode: 'ISTIO_MUTUAL' });
     expect(denyPolicy(manifests).spec.rules).toEqual([{ from: [{ source: { notRequestPrincipals: ['*'] } }] }]);
     const rules = allowPolicy(manifests).spec.rules;
     const issuer = `https://login.microsoftonline.com/${FRAUD_TENANT_ID}/v2.0/*`;
