@@ -61,7 +61,7 @@ describe('examples', () => {
         when: [{ key: 'request.auth.presenter', values: [PAYMENTS_API_CLIENT_ID] }],
       },
     ]);
-    const vs = one(manifests, 'VirtualService').spec.http[0];
+    const vs = one(manifests, 'VirtualService', (v) => v.spec.hosts[0] === 'fraud-model.fraud.svc.cluster.local').spec.http[0];
     expect(vs.route.map((r: any) => [r.destination.subset, r.weight])).toEqual([['blue', 90], ['green', 10]]);
     // the policies select the pods the Service routes to
     const svc = one(manifests, 'Service', (s) => s.metadata.name === 'fraud-model');
