@@ -103,7 +103,9 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
    *   outside the ranges (`from.source.notIpBlocks`), on every port. It
    *   covers what the load balancer does not see: pods of the cluster that
    *   call the gateway's ClusterIP, and hosts of the VNet that reach its node
-   *   ports.
+   *   ports. With `browserSignIn`, the CUSTOM check is limited to the
+   *   ranges (`from.source.ipBlocks`; Istio runs CUSTOM before DENY), so
+   *   other clients never reach oauth2-proxy.
    *
    * The Service gets `externalTrafficPolicy: Local` (same ConfigMap overlay,
    * on the AKS add-on's allow-list): with the default `Cluster`, kube-proxy
@@ -311,6 +313,9 @@ export class IstioGatewayApiEdge implements IEdge {
         action: AuthorizationPolicySpecAction.CUSTOM,
         provider: { name: providerName },
         rules: [{
+          // with source ranges, only their clients reach oauth2-proxy: the others skip the check and meet the source DENY
+          // (Istio evaluates CUSTOM before DENY)
+          ...(sourceRanges ? { from: [{ source: { ipBlocks: sourceRanges } }] } : {}),
           // HTTPS only (plain HTTP answers its redirect), not the proxy's own paths
           to: [{ operation: { notPorts: [HTTP_PORT], notPaths: [SIGN_IN_PATHS] } }],
           // programmatic callers bring their own token: the mesh validates it, oauth2-proxy is skipped

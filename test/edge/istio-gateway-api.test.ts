@@ -345,6 +345,19 @@ describe('Edge.istioGatewayApi', () => {
     noViolations(ms);
   });
 
+  test('with sourceRanges and browserSignIn, only clients of the ranges reach oauth2-proxy (CUSTOM runs before DENY)', () => {
+    const ms = synth({ edge: edge({ sourceRanges: ['10.0.0.0/8'], browserSignIn: SIGN_IN }) });
+    const custom = one(ms, 'AuthorizationPolicy', (p) => p.spec.action === 'CUSTOM');
+    expect(custom.spec.rules).toEqual([{
+      from: [{ source: { ipBlocks: ['10.0.0.0/8'] } }],
+      to: [{ operation: { notPorts: ['80'], notPaths: ['/oauth2/*'] } }],
+      when: [{ key: 'request.headers[authorization]', notValues: ['Bearer *'] }],
+    }]);
+    expect(one(ms, 'AuthorizationPolicy', (p) => p.spec.action === 'DENY' && p.spec.targetRefs).spec.rules).toEqual([{ from: [{ source: { notIpBlocks: ['10.0.0.0/8'] } }] }]);
+    expect(checkInvariants(ms)).toEqual([]);
+    noViolations(ms);
+  });
+
   test('without sourceRanges, no source DENY and no Service overlay', () => {
     const ms = synth();
     expect(ofKind(ms, 'AuthorizationPolicy').filter((p) => p.spec.targetRefs)).toEqual([]);
