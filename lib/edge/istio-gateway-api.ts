@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { MeshNamespace } from '../endpoint/mesh-namespace';
 import { ApiObject, SizeRoundingBehavior, Yaml } from 'cdk8s';
 import { Problem, problem, warning } from '../errors';
@@ -35,6 +36,32 @@ export const MIN_AKS_GATEWAY_API_REVISION = 'asm-1-26';
 /** The paths oauth2-proxy serves itself on the host (sign-in start, callback), as an Istio path match. */
 export const SIGN_IN_PATHS = '/oauth2/*';
 
+/** The prefix of the external authorization providers of browser sign-ins, see {@link signInProviderName}. */
+export const SIGN_IN_PROVIDER_PREFIX = 'cdk8s-azureml-mesh-sign-in-';
+/** Istio 1.30 refuses extension provider names longer than this (`validateProviderName`). */
+const MAX_PROVIDER_NAME = 63;
+
+/**
+ * The mesh-config name of the external authorization provider of the
+ * browser sign-in of the endpoint whose Service is `service` in
+ * `namespace`: `cdk8s-azureml-mesh-sign-in-<namespace>-<service>-<hash>`,
+ * where `<namespace>-<service>` is shortened to fit and `<hash>` is the
+ * first 8 hex digits of the SHA-256 of `<namespace>/<service>`. A name
+ * without the hash would be ambiguous (namespace `a-b` with Service `c`, and
+ * namespace `a` with Service `b-c`); a separator that neither name contains
+ * (`.`, `/`) is not available: Istio 1.30 rejects provider names that are
+ * not lowercase letters, digits and `-` (at most 63, no `-` at either end),
+ * and replaces the CUSTOM policies that name such a provider by a deny.
+ * Two endpoints whose names still meet are an error at synth
+ * (`registerExtAuthzProvider`).
+ */
+export function signInProviderName(namespace: string, service: string): string {
+  const hash = createHash('sha256').update(`${namespace}/${service}`).digest('hex').slice(0, 8);
+  const room = MAX_PROVIDER_NAME - SIGN_IN_PROVIDER_PREFIX.length - 1 - hash.length;
+  const readable = `${namespace}-${service}`.toLowerCase().replace(/[^a-z0-9-]/g, '-').slice(0, room).replace(/-+$/, '');
+  return `${SIGN_IN_PROVIDER_PREFIX}${readable ? `${readable}-` : ''}${hash}`;
+}
+
 /** Ports of the Gateway the edge creates (the gateway pods listen on the listener ports). */
 const HTTP_PORT = '80';
 /** Longest Kubernetes name of the objects Istio generates (`<gateway>-<class>`: a Service name is a DNS label). */
@@ -66,6 +93,38 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
    */
   readonly gatewayClassName?: string;
   /**
+   * Client CIDRs allowed to connect, for a Gateway the edge creates, enforced
+   * twice:
+   *
+   * - at the Azure load balancer: the gateway Service's
+   *   `loadBalancerSourceRanges` (NSG rules on the frontend);
+   * - in the gateway: an AuthorizationPolicy attached to the Gateway
+   *   (`targetRefs`) that denies every request whose connection comes from
+   *   outside the ranges (`from.source.notIpBlocks`), on every port. It
+   *   covers what the load balancer does not see: pods of the cluster that
+   *   call the gateway's ClusterIP, and hosts of the VNet that reach its node
+   *   ports. With `browserSignIn`, the CUSTOM check is limited to the
+   *   ranges (`from.source.ipBlocks`; Istio runs CUSTOM before DENY), so
+   *   other clients never reach oauth2-proxy.
+   *
+   * The Service gets `externalTrafficPolicy: Local` (same ConfigMap overlay,
+   * on the AKS add-on's allow-list): with the default `Cluster`, kube-proxy
+   * replaces the client's address by a node's, and the gateway would refuse
+   * every client. `ipBlocks` is the connection's source address, the one
+   * the load balancer checks too (`remoteIpBlocks` would trust
+   * `X-Forwarded-For` hops as far as the gateway's `numTrustedProxies`
+   * says); behind an L7 proxy (Azure Front Door, Application Gateway), list
+   * the proxy's addresses. With `Local`, the load balancer sends traffic only
+   * to nodes that run a gateway pod (its health probe on the Service's
+   * `healthCheckNodePort`).
+   *
+   * @default - any source
+   * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/#Source (ipBlocks, remoteIpBlocks)
+   * @see https://istio.io/latest/docs/tasks/security/authorization/authz-ingress/
+   * @see https://learn.microsoft.com/azure/aks/istio-gateway-api (allow-listed Service overlay fields)
+   */
+  readonly sourceRanges?: string[];
+  /**
    * Validate tokens at the gateway too: a RequestAuthentication (the
    * endpoint's issuers, JWKS and audiences, `forwardOriginalToken: true` so
    * the backend validates the same token again) and an AuthorizationPolicy
@@ -87,6 +146,15 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
    * newer). A request with an invalid token is answered 401 by the JWT
    * filter on every port, plain HTTP included.
    *
+   * With an InferencePool backend, leaving it out is a warning: Istio runs
+   * the endpoint picker's ext_proc filter after the external authorization,
+   * JWT and RBAC filters (Istio 1.30 `listener_builder.go`), so only token
+   * validation at the gateway keeps requests without a valid token, and
+   * their bodies, from the picker. Even with it, the picker receives the headers and bodies of every
+   * request with a valid token of the tenant for the endpoint's audiences
+   * (callers' bearer tokens included, which it could replay at the host):
+   * run it as trusted code and fence its egress.
+   *
    * @default false - the backend validates every token
    * @see https://istio.io/latest/docs/reference/config/security/request_authentication/
    */
@@ -105,11 +173,22 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
    * `ExtAuthzMeshConfig` for the revision (a warning otherwise); with
    * self-managed Istio add `extAuthzExtensionProviders(app)` to the
    * installation's `meshConfig.extensionProviders`. The provider is named
-   * `cdk8s-azureml-mesh-sign-in-<namespace>-<service>`. Istio admits one
+   * `cdk8s-azureml-mesh-sign-in-<namespace>-<service>-<hash>` (see
+   * {@link signInProviderName}: unambiguous, and within Istio 1.30's rule for
+   * provider names); two endpoints registering one name with different
+   * settings are an error. Istio admits one
    * external authorization provider per gateway workload (more need
    * `PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS` on Istio 1.30), so this is
    * only for a Gateway the edge creates. The endpoint reads its token from
    * `Authorization` (no `tokenHeader`).
+   *
+   * oauth2-proxy's cookies are `SameSite=Lax` (no cross-site POST carries
+   * the session), and its health endpoints are under `/oauth2`
+   * (`/oauth2/ping`, `/oauth2/ready`), outside the model's paths. The check
+   * runs at the original path, and oauth2-proxy answers `/robots.txt` (a
+   * fixed path) with 200 without a session, so that path passes the CUSTOM
+   * check: harmless, since the request reaches the backend without a token
+   * and is refused there (or at the gateway with `validateTokens`).
    *
    * @default - no sign-in: callers send their own bearer token
    * @see https://istio.io/latest/docs/tasks/security/authorization/authz-custom/
@@ -137,7 +216,8 @@ export interface IstioGatewayApiEdgeOptions extends GatewayApiEdgeOptions {
  * What the shared options become: `readTimeout` is the route's
  * `timeouts.request`; `sourceRanges` is the gateway Service's
  * `loadBalancerSourceRanges` (a ConfigMap overlay referenced by
- * `spec.infrastructure.parametersRef`, allow-listed on the AKS add-on);
+ * `spec.infrastructure.parametersRef`, allow-listed on the AKS add-on) and a
+ * DENY on the other source addresses in the gateway (see `sourceRanges`);
  * `rateLimit` and `maxBodySize` are errors (Istio's Gateway API has neither
  * without an EnvoyFilter or an external service).
  *
@@ -162,12 +242,14 @@ export class IstioGatewayApiEdge implements IEdge {
     const revision = ctx.mesh?.revision;
     const labels = { ...ctx.labels };
 
-    // source ranges: the gateway Service's loadBalancerSourceRanges, as a ConfigMap overlay in the Gateway's namespace
+    // source ranges: the gateway Service's loadBalancerSourceRanges, as a ConfigMap overlay in the Gateway's namespace,
+    // with externalTrafficPolicy Local so the gateway sees the client's address (a DENY below checks it there too)
+    const sourceRanges = owned && o.sourceRanges !== undefined && o.sourceRanges.length > 0 ? [...o.sourceRanges] : undefined;
     let parameters: KubeConfigMap | undefined;
-    if (owned && o.sourceRanges !== undefined && o.sourceRanges.length > 0) {
+    if (sourceRanges) {
       parameters = new KubeConfigMap(ctx.scope, 'GatewayParameters', {
         metadata: { namespace: o.gateway?.namespace ?? ctx.namespace, labels },
-        data: { service: Yaml.stringify({ spec: { loadBalancerSourceRanges: [...o.sourceRanges] } }) },
+        data: { service: Yaml.stringify({ spec: { loadBalancerSourceRanges: sourceRanges, externalTrafficPolicy: 'Local' } }) },
       });
     }
     const impl: GatewayApiImplementation = {
@@ -183,6 +265,17 @@ export class IstioGatewayApiEdge implements IEdge {
     const targetRefs = [{ group: GATEWAY_API_GROUP, kind: 'Gateway', name: bound.gatewayName }];
     const policyMetadata = { namespace: bound.gatewayNamespace, labels };
 
+    // source ranges at the gateway too: the load balancer's NSG rules do not cover in-cluster clients (the ClusterIP)
+    // or VNet hosts reaching the node ports; ipBlocks is the connection's source address (not X-Forwarded-For)
+    if (sourceRanges) {
+      const spec: AuthorizationPolicySpec = {
+        targetRefs,
+        action: AuthorizationPolicySpecAction.DENY,
+        rules: [{ from: [{ source: { notIpBlocks: sourceRanges } }] }],
+      };
+      apiObjects.push(new AuthorizationPolicy(ctx.scope, 'GatewaySourceRanges', { metadata: policyMetadata, spec }));
+    }
+
     // browser sign-in: oauth2-proxy as the gateway's external authorization
     const signIn = o.browserSignIn && owned ? o.browserSignIn : undefined;
     let providerName: string | undefined;
@@ -195,8 +288,8 @@ export class IstioGatewayApiEdge implements IEdge {
         extraArgs: ['--skip-provider-button=true', `--redirect-url=https://${o.host}/oauth2/callback`],
         callers: bound.source,
       });
-      providerName = `cdk8s-azureml-mesh-sign-in-${ctx.namespace}-${ctx.serviceName}`;
-      registerExtAuthzProvider(ctx.scope, oauth2ProxyExtAuthzProvider({ name: providerName, service: workload.serviceHost, port: OAUTH2_PROXY_PORT }));
+      providerName = signInProviderName(ctx.namespace, ctx.serviceName);
+      const registration = registerExtAuthzProvider(ctx.scope, oauth2ProxyExtAuthzProvider({ name: providerName, service: workload.serviceHost, port: OAUTH2_PROXY_PORT }));
       const parent = {
         group: GATEWAY_API_GROUP, kind: 'Gateway', name: bound.gatewayName,
         ...(bound.gatewayNamespace !== ctx.namespace ? { namespace: bound.gatewayNamespace } : {}),
@@ -220,6 +313,9 @@ export class IstioGatewayApiEdge implements IEdge {
         action: AuthorizationPolicySpecAction.CUSTOM,
         provider: { name: providerName },
         rules: [{
+          // with source ranges, only their clients reach oauth2-proxy: the others skip the check and meet the source DENY
+          // (Istio evaluates CUSTOM before DENY)
+          ...(sourceRanges ? { from: [{ source: { ipBlocks: sourceRanges } }] } : {}),
           // HTTPS only (plain HTTP answers its redirect), not the proxy's own paths
           to: [{ operation: { notPorts: [HTTP_PORT], notPaths: [SIGN_IN_PATHS] } }],
           // programmatic callers bring their own token: the mesh validates it, oauth2-proxy is skipped
@@ -229,7 +325,7 @@ export class IstioGatewayApiEdge implements IEdge {
       const policy = new AuthorizationPolicy(ctx.scope, 'SignInAuthorization', { metadata: policyMetadata, spec: custom });
       apiObjects.push(ApiObject.of(workload.serviceAccount), ApiObject.of(workload.deployment), ApiObject.of(workload.service),
         workload.disruptionBudget, workload.networkPolicy, route, policy);
-      signInProblems = workload.problems;
+      signInProblems = () => [...workload.problems(), ...registration()];
     }
 
     // token validation at the gateway, in addition to the backend's
@@ -270,6 +366,7 @@ export class IstioGatewayApiEdge implements IEdge {
       warnings: () => [
         ...bound.warnings(),
         ...(providerName !== undefined ? this.meshConfigWarnings(ctx, providerName) : []),
+        ...this.inferencePoolWarnings(ctx),
       ],
     };
   }
@@ -323,6 +420,20 @@ export class IstioGatewayApiEdge implements IEdge {
         'oauth2-proxy hands the signed-in user\'s ID token to the backend in Authorization'));
     }
     return out;
+  }
+
+  /**
+   * Istio's gateway runs the InferencePool's ext_proc filter (the endpoint
+   * picker) after the CUSTOM (ext_authz), JWT and RBAC filters: only a token
+   * check at the gateway keeps requests without a valid token from the picker.
+   */
+  private inferencePoolWarnings(ctx: EdgeBindContext): Problem[] {
+    const pool = ctx.inferencePool;
+    if (pool === undefined || this.options.validateTokens === true) return [];
+    return [warning('edge.validateTokens', `is not true, and the backend is InferencePool "${pool.name}": Istio's gateway runs the endpoint picker's ext_proc filter after its `
+      + 'external authorization, JWT and RBAC filters, so without token validation at the gateway the picker receives every request that reaches the host, '
+      + 'requests without a token or with a forged one included, with their headers and bodies (the backend refuses them only after the picker has seen them); '
+      + 'set validateTokens: true (on a Gateway the edge creates) so the gateway refuses requests without a valid token before the picker')];
   }
 
   /** On the AKS Istio add-on, the provider must be in the revision's shared mesh config. */

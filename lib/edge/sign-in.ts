@@ -81,6 +81,13 @@ export interface BoundSignIn {
 
 /** The port oauth2-proxy listens on (`--http-address`). */
 export const OAUTH2_PROXY_PORT = PORT;
+/**
+ * oauth2-proxy's liveness endpoint (`--ping-path`, default `/ping`): under its
+ * own prefix `/oauth2`, so a check request for a model path never matches it.
+ */
+export const OAUTH2_PROXY_PING_PATH = '/oauth2/ping';
+/** oauth2-proxy's readiness endpoint (`--ready-path`, default `/ready`), under `/oauth2` too. */
+export const OAUTH2_PROXY_READY_PATH = '/oauth2/ready';
 
 /** How an edge uses the oauth2-proxy workload, for {@link signInWorkload}. */
 export interface SignInWorkloadOptions {
@@ -123,7 +130,25 @@ export interface SignInWorkload {
  * signed-in users get their ID token in `Authorization: Bearer`
  * (`--set-authorization-header`), which the mesh validates like any token.
  *
+ * The session and CSRF cookies are `Secure` and `SameSite=Lax`
+ * (`--cookie-samesite=lax`; oauth2-proxy's default `""` writes no SameSite
+ * attribute): a page of another site cannot make the browser send the
+ * session cookie with a cross-site POST, which the edge would turn into the
+ * user's bearer token. Lax still accompanies top-level GET navigations, so
+ * Entra ID's redirect to `/oauth2/callback` keeps its CSRF cookie (`strict`
+ * would drop it). The health endpoints move under the proxy's own prefix
+ * (`--ping-path=/oauth2/ping`, `--ready-path=/oauth2/ready`; the probes use
+ * them): oauth2-proxy answers them with 200 without a session, and at their
+ * default paths (`/ping`, `/ready`) an external authorization check for a
+ * model path of that name would be allowed. `/robots.txt` cannot be moved
+ * (a fixed path in oauth2-proxy): a check for it is allowed without a
+ * session, and the request reaches the backend without a token, where it is
+ * refused (the backend's DENY without a token; with `validateTokens`, the
+ * gateway's already).
+ *
  * @see https://oauth2-proxy.github.io/oauth2-proxy/configuration/providers/ms_entra_id
+ * @see https://oauth2-proxy.github.io/oauth2-proxy/7.8.x/configuration/overview (`--cookie-samesite`, `--ping-path`, `--ready-path`)
+ * @see https://oauth2-proxy.github.io/oauth2-proxy/7.8.x/features/endpoints
  */
 export function signInWorkload(options: BrowserSignInOptions, ctx: EdgeBindContext, use: SignInWorkloadOptions): SignInWorkload {
   const application = options.application;
@@ -142,6 +167,11 @@ export function signInWorkload(options: BrowserSignInOptions, ctx: EdgeBindConte
     '--set-xauthrequest=true',
     '--set-authorization-header=true',
     '--cookie-secure=true',
+    // no cross-site POST carries the session cookie (which the edge turns into a bearer token); the callback is a top-level GET
+    '--cookie-samesite=lax',
+    // oauth2-proxy answers these with 200 without a session: under its own prefix, never at a model path
+    `--ping-path=${OAUTH2_PROXY_PING_PATH}`,
+    `--ready-path=${OAUTH2_PROXY_READY_PATH}`,
     '--skip-jwt-bearer-tokens=true',
     ...extraIssuers,
     ...(options.emailDomains ?? ['*']).map((d) => `--email-domain=${d}`),
@@ -181,9 +211,9 @@ export function signInWorkload(options: BrowserSignInOptions, ctx: EdgeBindConte
       resources: { cpu: { request: '20m', limit: '200m' }, memory: { request: '32Mi', limit: '128Mi' } },
       // the image's nonroot user (distroless): stated, so the kubelet checks it without image metadata
       runAs: { user: 65532, group: 65532 },
-      // oauth2-proxy answers /ready (it can serve) and /ping (it runs) without authentication
-      readinessProbe: httpGetProbe('/ready', PORT),
-      livenessProbe: httpGetProbe('/ping', PORT),
+      // oauth2-proxy answers its ready path (it can serve) and ping path (it runs) without authentication
+      readinessProbe: httpGetProbe(OAUTH2_PROXY_READY_PATH, PORT),
+      livenessProbe: httpGetProbe(OAUTH2_PROXY_PING_PATH, PORT),
       // only a reference to the Secret: the cookie secret itself is never written
       env: [{ name: 'OAUTH2_PROXY_COOKIE_SECRET', valueFrom: { secretKeyRef: { name: options.cookieSecret.secretName, key: options.cookieSecret.key } } }],
     })],

@@ -1,7 +1,7 @@
 import { Construct, IConstruct } from 'constructs';
-import { ProblemCollector, problem } from '../errors';
+import { Problem, ProblemCollector, problem } from '../errors';
 import { KubeConfigMap } from '../imports/k8s';
-import { compareStrings } from '../util/names';
+import { canonicalJson, compareStrings } from '../util/names';
 import { MeshProfile } from './profile';
 import { MeshExtensionProvider, SharedMeshConfig } from './shared-mesh-config';
 
@@ -50,17 +50,52 @@ export function oauth2ProxyExtAuthzProvider(options: Oauth2ProxyExtAuthzProvider
   };
 }
 
-const PROVIDERS = new WeakMap<IConstruct, Map<string, MeshExtensionProvider>>();
+/** A provider as one construct registered it. */
+interface Registration {
+  readonly provider: MeshExtensionProvider;
+  /** The registering construct's path (the endpoint), for messages. */
+  readonly source: string;
+  readonly json: string;
+}
 
-/** Records an external authorization provider an edge of the app needs in the mesh config. */
-export function registerExtAuthzProvider(scope: IConstruct, provider: MeshExtensionProvider): void {
+const PROVIDERS = new WeakMap<IConstruct, Map<string, Registration[]>>();
+
+/**
+ * Records an external authorization provider an edge of the app needs in the
+ * mesh config, and returns the problems of the registration (checked at
+ * synth, once every endpoint is declared): Istio keeps one provider per name,
+ * so a second registration of the name with other settings is an error,
+ * reported by every registrant but the first and naming it. A registration
+ * with the same settings is not (granting twice is idempotent).
+ */
+export function registerExtAuthzProvider(scope: IConstruct, provider: MeshExtensionProvider): () => Problem[] {
   const root = scope.node.root;
   let providers = PROVIDERS.get(root);
   if (!providers) {
     providers = new Map();
     PROVIDERS.set(root, providers);
   }
-  providers.set(provider.name, provider);
+  const mine: Registration = { provider, source: scope.node.path, json: canonicalJson(provider) };
+  providers.set(provider.name, [...(providers.get(provider.name) ?? []), mine]);
+  return () => {
+    const first = registrations(root, provider.name)[0];
+    if (first === undefined || first === mine || first.json === mine.json) return [];
+    return [problem('edge.browserSignIn', `an external authorization provider that no other endpoint registers with other settings (${first.source} registers "${provider.name}" `
+      + `for ${describeProvider(first.provider)})`, `${provider.name} for ${describeProvider(provider)}`,
+    'the mesh config keeps one provider per name, so one endpoint\'s gateway would send its users\' session cookies to the other endpoint\'s oauth2-proxy; '
+      + 'put the endpoints\' Services in different namespaces or give them different names')];
+  };
+}
+
+/** The registrations of one name, by construct path (the first names the provider the mesh config gets). */
+function registrations(root: IConstruct, name: string): Registration[] {
+  return [...(PROVIDERS.get(root)?.get(name) ?? [])].sort((a, b) => compareStrings(a.source, b.source));
+}
+
+/** `<service>:<port>` of an HTTP external authorization provider, else its settings. */
+function describeProvider(provider: MeshExtensionProvider): string {
+  const http = provider.envoyExtAuthzHttp as { service?: unknown; port?: unknown } | undefined;
+  return http && typeof http.service === 'string' ? `${http.service}:${String(http.port)}` : canonicalJson(provider);
 }
 
 /**
@@ -71,7 +106,9 @@ export function registerExtAuthzProvider(scope: IConstruct, provider: MeshExtens
  * `istiod`, or IstioOperator), e.g. by writing them to a values file.
  */
 export function extAuthzExtensionProviders(scope: IConstruct): MeshExtensionProvider[] {
-  return [...(PROVIDERS.get(scope.node.root)?.values() ?? [])].sort((a, b) => compareStrings(a.name, b.name));
+  // one per name: the first registration by construct path (one with other settings is an error of its registrant)
+  const root = scope.node.root;
+  return [...(PROVIDERS.get(root)?.keys() ?? [])].map((name) => registrations(root, name)[0].provider).sort((a, b) => compareStrings(a.name, b.name));
 }
 
 /** Props of {@link ExtAuthzMeshConfig}. */

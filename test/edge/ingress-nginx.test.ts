@@ -276,6 +276,18 @@ describe('Edge.ingressNginx', () => {
       }
     });
 
+    test('the session and CSRF cookies are SameSite=Lax, and the health checks live under /oauth2 (security review findings 2 and 9)', () => {
+      const container = synthApp(build()).manifests.find((m) => m.kind === 'Deployment')!.spec.template.spec.containers[0];
+      // without --cookie-samesite oauth2-proxy sets no SameSite: a cross-site form POST would carry the session cookie
+      // (lax: the Entra ID callback is a top-level GET, which Lax cookies accompany; strict would lose the CSRF cookie there)
+      expect(container.args).toEqual(expect.arrayContaining(['--cookie-secure=true', '--cookie-samesite=lax']));
+      expect(container.args.filter((a: string) => a.startsWith('--cookie-samesite'))).toEqual(['--cookie-samesite=lax']);
+      // /ping and /ready answer 200 to anyone at any host path; under /oauth2 they are the proxy's own paths
+      expect(container.args).toEqual(expect.arrayContaining(['--ping-path=/oauth2/ping', '--ready-path=/oauth2/ready']));
+      expect(container.readinessProbe.httpGet).toMatchObject({ path: '/oauth2/ready', port: 4180 });
+      expect(container.livenessProbe.httpGet).toMatchObject({ path: '/oauth2/ping', port: 4180 });
+    });
+
     test('the Azure plan lists the app registration\'s federated credential, apart from managed identities\'', () => {
       const app = Testing.app();
       build()(app);

@@ -1,10 +1,11 @@
 import { App, Chart, Duration, Size, Testing } from 'cdk8s';
 import { parse, parseAllDocuments } from 'yaml';
 import {
-  AKS_APP_ROUTING_ISTIO_CLASS, AuditLogMeshConfig, Caller, Diagnostics, Edge, EndpointBackend, EntraApplication, EntraTenant, ExtAuthzMeshConfig,
+  AKS_APP_ROUTING_ISTIO_CLASS, AuditLogMeshConfig, Caller, Diagnostics, Edge, EndpointBackend, EndpointPickerFailureMode, EntraApplication, EntraTenant, ExtAuthzMeshConfig,
   ISTIO_GATEWAY_CLASS, ITlsCertificate, IstioGatewayApiEdgeOptions, ManagedIdentity, MeshIdentityBinding, MeshNamespace, MeshProfile, SecureMlEndpoint,
   SecureMlEndpointProps, TokenVersion, extAuthzExtensionProviders, oauth2ProxyExtAuthzProvider,
 } from '../../lib';
+import { SIGN_IN_PROVIDER_PREFIX, signInProviderName } from '../../lib/edge/istio-gateway-api';
 import { TEST_APPS } from '../apps';
 import { formatViolations, sharedValidator } from '../conformance/validator';
 import { checkInvariants, tokenRequired } from '../invariants';
@@ -19,6 +20,9 @@ const SECRET: ITlsCertificate = { bind: () => ({ secretName: 'fraud-tls', proble
 const HOST = 'fraud.contoso.com';
 const GATEWAY_POD = { 'gateway.networking.k8s.io/gateway-name': 'fraud-fraud' };
 const SIGN_IN = { application: EntraApplication.fromClientId(AUD), oidcIssuerUrl: OIDC, cookieSecret: { secretName: 'oauth2-proxy-cookie', key: 'secret' } };
+
+/** The sign-in provider of Service fraud in namespace fraud: readable, with the hash of "fraud/fraud" that makes it unambiguous. */
+const PROVIDER = 'cdk8s-azureml-mesh-sign-in-fraud-fraud-3ce1884e';
 
 const edge = (o: Partial<IstioGatewayApiEdgeOptions> = {}) => Edge.istioGatewayApi({ host: HOST, tls: SECRET, ...o } as IstioGatewayApiEdgeOptions);
 
@@ -133,6 +137,40 @@ describe('Edge.istioGatewayApi', () => {
     const route = (Testing.synth(chart) as Manifest[]).find((m) => m.kind === 'HTTPRoute' && m.spec.parentRefs[0].sectionName === 'https')!;
     expect(route.spec.rules[0].backendRefs).toEqual([{ group: 'inference.networking.k8s.io', kind: 'InferencePool', name: 'llama-pool' }]);
     expect(route.spec.rules[0].timeouts).toEqual({ request: '120s' });
+  });
+
+  describe('an InferencePool backend (security review finding 6)', () => {
+    const poolApp = (o: Partial<IstioGatewayApiEdgeOptions>) => {
+      const app = Testing.app();
+      const chart = new Chart(app, 'llm', { namespace: 'llm' });
+      new MeshNamespace(chart, 'Namespace', { name: 'llm' });
+      new SecureMlEndpoint(chart, 'Endpoint', props({
+        backend: EndpointBackend.inferencePool({
+          name: 'qwen3', selector: { app: 'vllm-qwen3' }, targetPort: 8000,
+          endpointPicker: { serviceName: 'qwen3-epp', failureMode: EndpointPickerFailureMode.FAIL_CLOSE, podSelector: { inferencepool: 'qwen3-epp' } },
+        }),
+        edge: edge({ host: 'llm.contoso.com', ...o }),
+      }));
+      app.synthYaml();
+      return Diagnostics.of(app).warnings.filter((w) => w.field === 'edge.validateTokens').map((w) => w.message);
+    };
+
+    test('without validateTokens a warning: the picker\'s ext_proc runs after ext_authz, JWT and RBAC, so it receives every request, unauthenticated ones included', () => {
+      expect(poolApp({})).toEqual([
+        expect.stringMatching(/^edge\.validateTokens is not true, and the backend is InferencePool "qwen3": Istio's gateway runs the endpoint picker's ext_proc filter after its external authorization, JWT and RBAC filters, so without token validation at the gateway the picker receives every request that reaches the host, requests without a token or with a forged one included, .*set validateTokens: true/),
+      ]);
+    });
+
+    test('with validateTokens no warning (the gateway refuses requests without a valid token before the picker)', () => {
+      expect(poolApp({ validateTokens: true })).toEqual([]);
+    });
+
+    test('a Service backend gets no such warning', () => {
+      const app = Testing.app();
+      build()(app);
+      app.synthYaml();
+      expect(Diagnostics.of(app).warnings.filter((w) => w.field === 'edge.validateTokens')).toEqual([]);
+    });
   });
 
   test('the backend admits exactly the gateway principal (with a token) and the declared mesh callers', () => {
@@ -273,8 +311,57 @@ describe('Edge.istioGatewayApi', () => {
     // the ConfigMap lives with the Gateway (Istio reads parametersRef in the Gateway's namespace); "service" is a strategic-merge overlay
     expect(cm.metadata.namespace).toBe('ingress');
     expect(Object.keys((cm as any).data)).toEqual(['service']);
-    expect(parse((cm as any).data.service)).toEqual({ spec: { loadBalancerSourceRanges: ['10.0.0.0/8', '192.168.1.0/24'] } });
+    // externalTrafficPolicy Local: kube-proxy keeps the client's address, which the gateway's DENY below checks
+    expect(parse((cm as any).data.service)).toEqual({ spec: { loadBalancerSourceRanges: ['10.0.0.0/8', '192.168.1.0/24'], externalTrafficPolicy: 'Local' } });
     noViolations(ms);
+  });
+
+  test('sourceRanges are enforced in the gateway too: a DENY attached to the Gateway for connections from other addresses (security review finding 4)', () => {
+    const ranges = ['10.0.0.0/8', '192.168.1.0/24'];
+    const ms = synth({ edge: edge({ gateway: { name: 'public', namespace: 'ingress' }, sourceRanges: ranges }) });
+    const denies = policies(ms, 'ingress').filter((p) => p.kind === 'AuthorizationPolicy');
+    expect(denies).toHaveLength(1);
+    // every port (plain HTTP's redirect included, as at the load balancer); ipBlocks is the connection's source, not X-Forwarded-For
+    expect(denies[0].spec).toEqual({
+      targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'public' }],
+      action: 'DENY',
+      rules: [{ from: [{ source: { notIpBlocks: ranges } }] }],
+    });
+    // in-cluster pods calling the ClusterIP come from pod addresses outside the ranges: denied at the gateway
+    expect(JSON.stringify(denies[0].spec)).not.toMatch(/remoteIpBlocks/);
+    expect(checkInvariants(ms)).toEqual([]);
+    noViolations(ms);
+  });
+
+  test('with sourceRanges and validateTokens, the token DENY stays a policy of its own (invariant 1)', () => {
+    const ms = synth({ edge: edge({ sourceRanges: ['10.0.0.0/8'], validateTokens: true }) });
+    const gwDenies = ofKind(ms, 'AuthorizationPolicy').filter((p) => p.spec.targetRefs && p.spec.action === 'DENY');
+    expect(gwDenies.map((p) => p.spec.rules[0].from[0].source).sort((a: any, b: any) => JSON.stringify(a).localeCompare(JSON.stringify(b)))).toEqual([
+      { notIpBlocks: ['10.0.0.0/8'] },
+      { notRequestPrincipals: ['*'] },
+    ]);
+    expect(tokenRequired(ms)).toEqual([]);
+    expect(checkInvariants(ms)).toEqual([]);
+    noViolations(ms);
+  });
+
+  test('with sourceRanges and browserSignIn, only clients of the ranges reach oauth2-proxy (CUSTOM runs before DENY)', () => {
+    const ms = synth({ edge: edge({ sourceRanges: ['10.0.0.0/8'], browserSignIn: SIGN_IN }) });
+    const custom = one(ms, 'AuthorizationPolicy', (p) => p.spec.action === 'CUSTOM');
+    expect(custom.spec.rules).toEqual([{
+      from: [{ source: { ipBlocks: ['10.0.0.0/8'] } }],
+      to: [{ operation: { notPorts: ['80'], notPaths: ['/oauth2/*'] } }],
+      when: [{ key: 'request.headers[authorization]', notValues: ['Bearer *'] }],
+    }]);
+    expect(one(ms, 'AuthorizationPolicy', (p) => p.spec.action === 'DENY' && p.spec.targetRefs).spec.rules).toEqual([{ from: [{ source: { notIpBlocks: ['10.0.0.0/8'] } }] }]);
+    expect(checkInvariants(ms)).toEqual([]);
+    noViolations(ms);
+  });
+
+  test('without sourceRanges, no source DENY and no Service overlay', () => {
+    const ms = synth();
+    expect(ofKind(ms, 'AuthorizationPolicy').filter((p) => p.spec.targetRefs)).toEqual([]);
+    expect(ofKind(ms, 'ConfigMap')).toEqual([]);
   });
 
   describe('validateTokens', () => {
@@ -333,7 +420,13 @@ describe('Edge.istioGatewayApi', () => {
       expect(container.args).toEqual(expect.arrayContaining([
         '--upstream=static://200', '--set-authorization-header=true', '--skip-jwt-bearer-tokens=true', '--skip-provider-button=true',
         `--redirect-url=https://${HOST}/oauth2/callback`, `--client-id=${AUD}`, '--provider=entra-id',
+        // no cross-site POST carries the session cookie the gateway turns into a bearer token (review finding 2)
+        '--cookie-secure=true', '--cookie-samesite=lax',
+        // the health endpoints answer 200 without a session: under /oauth2, which the CUSTOM policy leaves out and the sign-in route serves (finding 9)
+        '--ping-path=/oauth2/ping', '--ready-path=/oauth2/ready',
       ]));
+      expect(container.readinessProbe.httpGet.path).toBe('/oauth2/ready');
+      expect(container.livenessProbe.httpGet.path).toBe('/oauth2/ping');
       expect(container.args).not.toContain('--upstream=static://202');
       const service = one(ms, 'Service', (s) => s.spec.ports[0].port === 4180);
       // only the gateway pods call oauth2-proxy
@@ -349,7 +442,7 @@ describe('Edge.istioGatewayApi', () => {
       expect(routeTo(ms, 'http').map((r) => r.spec.rules[0].filters[0].type)).toEqual(['RequestRedirect']);
       // the CUSTOM policy: attached to the Gateway, HTTPS only, not /oauth2/*, and only for requests without a bearer token
       const custom = one(ms, 'AuthorizationPolicy', (p) => p.spec.action === 'CUSTOM');
-      const providerName = 'cdk8s-azureml-mesh-sign-in-fraud-fraud';
+      const providerName = PROVIDER;
       expect(custom.metadata.namespace).toBe('fraud');
       expect(custom.spec).toEqual({
         targetRefs: [{ group: 'gateway.networking.k8s.io', kind: 'Gateway', name: 'fraud-fraud' }],
@@ -393,7 +486,7 @@ describe('Edge.istioGatewayApi', () => {
       expect(maps.map((c) => c.metadata.name)).toEqual(['istio-shared-configmap-asm-1-28']);
       const meshConfig = parse((maps[0] as any).data.mesh);
       expect(meshConfig.accessLogEncoding).toBe('JSON');
-      expect(meshConfig.extensionProviders.map((p: any) => p.name)).toEqual(['cdk8s-azureml-mesh-audit', 'cdk8s-azureml-mesh-sign-in-fraud-fraud']);
+      expect(meshConfig.extensionProviders.map((p: any) => p.name)).toEqual(['cdk8s-azureml-mesh-audit', PROVIDER]);
       expect(meshConfig.extensionProviders[1].envoyExtAuthzHttp.service).toMatch(/^fraud-endpoint-signin-service-[0-9a-f]+\.fraud\.svc\.cluster\.local$/);
       expect(Diagnostics.of(app).warnings.filter((w) => !w.field.startsWith('namespace "'))).toEqual([]);
       noViolations(ms);
@@ -404,8 +497,66 @@ describe('Edge.istioGatewayApi', () => {
       build({ mesh: MeshProfile.aksIstioAddon('asm-1-28'), ...signInProps() })(app);
       app.synthYaml();
       expect(Diagnostics.of(app).warnings.filter((w) => !w.field.startsWith('namespace "')).map((w) => w.message)).toEqual([
-        expect.stringMatching(/^edge\.browserSignIn needs the external authorization provider "cdk8s-azureml-mesh-sign-in-fraud-fraud" in the mesh config of asm-1-28, and no istio-shared-configmap-asm-1-28 of the app has it: declare new ExtAuthzMeshConfig/),
+        expect.stringMatching(/^edge\.browserSignIn needs the external authorization provider "cdk8s-azureml-mesh-sign-in-fraud-fraud-3ce1884e" in the mesh config of asm-1-28, and no istio-shared-configmap-asm-1-28 of the app has it: declare new ExtAuthzMeshConfig/),
       ]);
+    });
+
+    test.each([
+      ['fraud', 'fraud', PROVIDER],
+      ['a-b', 'c', 'cdk8s-azureml-mesh-sign-in-a-b-c-4e84717d'],
+      ['a', 'b-c', 'cdk8s-azureml-mesh-sign-in-a-b-c-b88f83c8'],
+    ])('the provider of namespace %s, Service %s is %s (the hash of "<namespace>/<service>" tells apart what the dashes do not)', (ns, svc, name) => {
+      expect(signInProviderName(ns, svc)).toBe(name);
+    });
+
+    test('provider names pass Istio 1.30\'s rule (lowercase letters, digits and "-", at most 63, no "-" at either end), for the longest names too', () => {
+      // pilot/pkg/security/authz/builder/extauthz.go validateProviderName (1.30): a bad name turns the CUSTOM policy into a deny
+      const istioAccepts = (n: string) => n.length <= 63 && /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(n);
+      const long = 'n'.repeat(63);
+      const names = [signInProviderName('fraud', 'fraud'), signInProviderName(long, long), signInProviderName(`${'a'.repeat(20)}-`, 'b'), signInProviderName('a', `${'b'.repeat(40)}-c`)];
+      for (const n of names) {
+        expect(istioAccepts(n)).toBe(true);
+        expect(n.startsWith(SIGN_IN_PROVIDER_PREFIX)).toBe(true);
+      }
+      // shortened names stay apart: the hash is of the whole pair
+      expect(signInProviderName(long, `${long.slice(0, 62)}x`)).not.toBe(signInProviderName(long, long));
+    });
+
+    test('namespace a-b with Service c and namespace a with Service b-c get two providers, each CUSTOM policy naming its own oauth2-proxy (security review finding 3)', () => {
+      let providers: any[] = [];
+      const ms = synthApp((app) => {
+        for (const [ns, svc] of [['a-b', 'c'], ['a', 'b-c']]) {
+          const chart = new Chart(app, ns, { namespace: ns });
+          new MeshNamespace(chart, 'Namespace', { name: ns });
+          new SecureMlEndpoint(chart, 'Endpoint', props({
+            backend: EndpointBackend.service({ name: svc, port: 80, targetPort: 8080, selector: { app: svc } }),
+            edge: edge({ host: `${ns}.contoso.com`, browserSignIn: SIGN_IN }),
+          }));
+        }
+        providers = extAuthzExtensionProviders(app);
+      }).manifests;
+      expect(providers.map((p) => p.name)).toEqual(['cdk8s-azureml-mesh-sign-in-a-b-c-4e84717d', 'cdk8s-azureml-mesh-sign-in-a-b-c-b88f83c8']);
+      for (const ns of ['a-b', 'a']) {
+        const custom = one(ms, 'AuthorizationPolicy', (p) => p.spec.action === 'CUSTOM' && p.metadata.namespace === ns);
+        const provider = providers.find((p) => p.name === custom.spec.provider.name);
+        // the session cookies of this endpoint's users go to this endpoint's oauth2-proxy only
+        expect(provider.envoyExtAuthzHttp.service).toMatch(new RegExp(`\\.${ns}\\.svc\\.cluster\\.local$`));
+      }
+    });
+
+    test('two endpoints registering one provider name with different settings fail, naming both (registration-time check)', () => {
+      // the same Service in one namespace behind two edges: one provider name, two oauth2-proxy Services
+      const { error, files } = synthToDisk((app) => {
+        const chart = new Chart(app, 'fraud', { namespace: 'fraud' });
+        new MeshNamespace(chart, 'Namespace', { name: 'fraud' });
+        new SecureMlEndpoint(chart, 'A', props({ edge: edge({ browserSignIn: SIGN_IN }) }));
+        new SecureMlEndpoint(chart, 'B', props({ edge: edge({ host: 'fraud2.contoso.com', gateway: { name: 'fraud-2' }, browserSignIn: SIGN_IN }) }));
+      });
+      expect(error?.message).toMatch(new RegExp('\\[fraud/B\\] edge\\.browserSignIn must be an external authorization provider that no other endpoint registers with other settings '
+        + `\\(fraud/A registers "${PROVIDER}" for fraud-a-signin-service-[0-9a-f]+\\.fraud\\.svc\\.cluster\\.local:4180\\), `
+        + `got "${PROVIDER} for fraud-b-signin-service-[0-9a-f]+\\.fraud\\.svc\\.cluster\\.local:4180"; the mesh config keeps one provider per name`));
+      expect(error?.message).not.toMatch(/\[fraud\/A\] edge\.browserSignIn must be an external authorization provider/);
+      expect(files).toEqual([]);
     });
 
     test('two constructs writing one mesh config with different values for one key fail', () => {
