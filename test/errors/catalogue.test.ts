@@ -12,6 +12,7 @@ import {
   Caller,
   Edge,
   EgressTlsMode,
+  ExistingGatewayOptions,
   EndpointBackend,
   EntraApplication,
   EntraCloud,
@@ -54,7 +55,7 @@ function base(): SecureMlEndpointProps {
 
 type Row = [name: string, props: () => Partial<SecureMlEndpointProps>, message: RegExp];
 
-const svc = (o: Partial<{ name: string; namespace: string; port: number; selector: Record<string, string> }>) =>
+const svc = (o: Partial<{ name: string; namespace: string; port: number; targetPort: number; selector: Record<string, string> }>) =>
   EndpointBackend.service({ name: 'fraud', port: 8080, selector: { app: 'fraud' }, ...o });
 
 export const CATALOGUE: Row[] = [
@@ -374,6 +375,23 @@ export const EDGE_CATALOGUE: Array<[name: string, build: (app: App) => void, mes
     /edge\.tls\.secretName must be .*got "Fraud-TLS"/],
   ['gRPC edge in front of an HTTP Service port', withEdge(Edge.ingressNginx({ host: 'fraud.contoso.com', tls: TLS_SECRET, backendProtocol: 'GRPC', controllerInMesh: true })),
     /\[fraud\/Endpoint\] backend must be a Service port declared as grpc \(port name "grpc" or "grpc-<suffix>", or appProtocol grpc\) when edge\.backendProtocol is "GRPC", got "protocol http"; the sidecar would speak HTTP\/1\.1 to the model and break gRPC/],
+  // Gateway API edges (issue 14)
+  ['shared Gateway without its HTTPS listener', withEdge(Edge.istioGatewayApi({ host: 'fraud.contoso.com', existingGateway: { name: 'platform', namespace: 'gateways' } as ExistingGatewayOptions })),
+    /\[fraud\/Endpoint\] edge\.existingGateway\.httpsListener must be the name of the Gateway's HTTPS listener for the host, got undefined; a route without sectionName attaches to every listener of the Gateway, plain HTTP included/],
+  ['Istio Gateway API edge on the AKS application routing Gateway API', withEdge(Edge.istioGatewayApi({ host: 'fraud.contoso.com', tls: TLS_SECRET, gatewayClassName: 'approuting-istio' })),
+    /\[fraud\/Endpoint\] edge\.gatewayClassName must be a GatewayClass whose gateways are in the mesh \("istio" on the AKS Istio add-on\), got "approuting-istio"; the AKS application routing add-on's Gateway API injects no sidecars/],
+  ['rate limit on the Istio Gateway API edge', withEdge(Edge.istioGatewayApi({ host: 'fraud.contoso.com', tls: TLS_SECRET, rateLimit: { requestsPerSecond: 5 } })),
+    /\[fraud\/Endpoint\] edge\.rateLimit must be unset on Edge\.istioGatewayApi, got \{"requestsPerSecond":5\}; Istio's Gateway API has no rate limit field/],
+  ['NGINX Gateway Fabric in front of a Service whose target port is unknown', withEdge(Edge.nginxGatewayFabric({ host: 'fraud.contoso.com', tls: TLS_SECRET })),
+    /\[fraud\/Endpoint\] backend\.targetPort must be a Service whose target port is known and equals its port 8080 .*behind the NGINX Gateway Fabric edge, got "an unknown target port"; NGINX Gateway Fabric 2\.6 sends to Pod IPs/],
+  ['NGINX Gateway Fabric token validation without NGINX Plus', (app) => new SecureMlEndpoint(new Chart(app, 'fraud', { namespace: 'fraud' }), 'Endpoint', {
+    ...base(), backend: svc({ targetPort: 8080 }), edge: Edge.nginxGatewayFabric({ host: 'fraud.contoso.com', tls: TLS_SECRET, validateTokens: true }),
+  }), /\[fraud\/Endpoint\] edge\.validateTokens must be/],
+  ['InferencePool backend behind an edge that routes to Services', (app) => new SecureMlEndpoint(new Chart(app, 'fraud', { namespace: 'fraud' }), 'Endpoint', {
+    ...base(),
+    backend: EndpointBackend.inferencePool({ name: 'qwen3', selector: { app: 'vllm' }, targetPort: 8000, endpointPicker: { serviceName: 'qwen3-epp' } }),
+    edge: Edge.ingressNginx({ host: 'fraud.contoso.com', tls: TLS_SECRET, controllerInMesh: true }),
+  }), /\[fraud\/Endpoint\] edge must be an edge that routes to an InferencePool \(Edge\.istioGatewayApi\), got "ingress-nginx\/class:nginx, which routes to Services only"/],
 ];
 
 /** Azure ML managed online endpoint mistakes (issue 5): each row builds an app. */
