@@ -199,12 +199,10 @@ export interface BoundGatewayApi {
   /** Where the routes attach: the Gateway's name and namespace. */
   readonly gatewayName: string;
   readonly gatewayNamespace: string;
-  /** True when the edge created the Gateway. */
-  readonly owned: boolean;
   /** The host's route to the backend. */
   readonly route: HttpRoute;
-  /** The plain-HTTP route: a 308 redirect to HTTPS. */
-  readonly redirectRoute?: HttpRoute;
+  /** A parentRef to listener `sectionName` of the Gateway, as the edge's routes name it. */
+  parentRef(sectionName: string): HttpRouteSpecParentRefs;
   /** The mesh principal of the Gateway's pods. */
   readonly principal: string;
   /** Where the Gateway's traffic comes from. */
@@ -294,7 +292,7 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
     }
   }
 
-  const parent = (sectionName: string): HttpRouteSpecParentRefs => ({
+  const parentRef = (sectionName: string): HttpRouteSpecParentRefs => ({
     group: GATEWAY_API_GROUP, kind: 'Gateway', name: gatewayName, ...(crossNamespace ? { namespace: gatewayNamespace } : {}), sectionName,
   });
   const filters: HttpRouteSpecRulesFilters[] = [
@@ -311,16 +309,15 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
   };
   const route = new HttpRoute(ctx.scope, 'HttpRoute', {
     metadata: { namespace: ctx.namespace, labels },
-    spec: { parentRefs: [parent(existing?.httpsListener ?? HTTPS_LISTENER)], hostnames: [o.host], rules: [rule] },
+    spec: { parentRefs: [parentRef(existing?.httpsListener ?? HTTPS_LISTENER)], hostnames: [o.host], rules: [rule] },
   });
   apiObjects.push(route);
   const httpListener = owned ? HTTP_LISTENER : existing?.httpListener;
-  let redirectRoute: HttpRoute | undefined;
   if (httpListener !== undefined) {
-    redirectRoute = new HttpRoute(ctx.scope, 'HttpsRedirectRoute', {
+    const redirectRoute = new HttpRoute(ctx.scope, 'HttpsRedirectRoute', {
       metadata: { namespace: ctx.namespace, labels },
       spec: {
-        parentRefs: [parent(httpListener)],
+        parentRefs: [parentRef(httpListener)],
         hostnames: [o.host],
         rules: [{
           filters: [{
@@ -339,9 +336,8 @@ export function bindGatewayApi(ctx: EdgeBindContext, o: GatewayApiEdgeOptions, i
     gateway,
     gatewayName,
     gatewayNamespace,
-    owned,
     route,
-    redirectRoute,
+    parentRef,
     principal,
     source,
     apiObjects,

@@ -290,16 +290,11 @@ export class IstioGatewayApiEdge implements IEdge {
       });
       providerName = signInProviderName(ctx.namespace, ctx.serviceName);
       const registration = registerExtAuthzProvider(ctx.scope, oauth2ProxyExtAuthzProvider({ name: providerName, service: workload.serviceHost, port: OAUTH2_PROXY_PORT }));
-      const parent = {
-        group: GATEWAY_API_GROUP, kind: 'Gateway', name: bound.gatewayName,
-        ...(bound.gatewayNamespace !== ctx.namespace ? { namespace: bound.gatewayNamespace } : {}),
-        sectionName: HTTPS_LISTENER,
-      };
       // oauth2-proxy's own paths on the host (HTTPS only), without the model's route
       const route = new HttpRoute(ctx.scope, 'SignInRoute', {
         metadata: { namespace: ctx.namespace, labels },
         spec: {
-          parentRefs: [parent],
+          parentRefs: [bound.parentRef(HTTPS_LISTENER)],
           hostnames: [o.host],
           rules: [{
             matches: [{ path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: '/oauth2' } }],
