@@ -4,8 +4,8 @@ import { Construct } from 'constructs';
 import { v5 as uuidv5 } from 'uuid';
 import { Artifacts } from '../diagnostics/artifacts';
 import { Problem, problem, show } from '../errors';
-import { ManagedIdentity } from '../identity/managed-identity';
 import { canonicalJson, compareStrings, sortStrings } from '../util/names';
+import type { IAzureIdentity } from './identity';
 import { AzureRole, MESH_UUID_NAMESPACE } from './role';
 import { AzureScope } from './scope';
 
@@ -151,7 +151,7 @@ export interface AzurePlanDocument {
 
 /** Who receives a role. */
 export type PlanPrincipal =
-  | { readonly identity: ManagedIdentity }
+  | { readonly identity: IAzureIdentity }
   | { readonly principalId: string; readonly principalType: PrincipalType };
 
 interface AssignmentRecord {
@@ -180,7 +180,7 @@ export class AzurePlan extends Construct {
   }
 
   /** Every declaration of each identity, by plan reference (one per identity value and source). */
-  private readonly identities = new Map<string, Array<{ identity: ManagedIdentity; source: Construct }>>();
+  private readonly identities = new Map<string, Array<{ identity: IAzureIdentity; source: Construct }>>();
   /** Every credential as declared, in declaration order; identical ones collapse in the plan. */
   private readonly credentials: Array<PlanFederatedCredential & { source: string }> = [];
   private readonly assignments = new Map<string, AssignmentRecord>();
@@ -201,7 +201,7 @@ export class AzurePlan extends Construct {
    * of one identity that differ are errors of the bindings that made them
    * (see {@link AzurePlan.bindingProblems}), never settled by declaration order.
    */
-  public addIdentity(identity: ManagedIdentity, source: Construct): void {
+  public addIdentity(identity: IAzureIdentity, source: Construct): void {
     const declarations = this.identities.get(identity.ref) ?? [];
     if (declarations.some((d) => d.identity === identity && d.source === source)) return;
     declarations.push({ identity, source });
@@ -210,7 +210,7 @@ export class AzurePlan extends Construct {
   }
 
   /** Records a federated credential (idempotent per identity, issuer and subject). */
-  public addFederatedCredential(identity: ManagedIdentity, credential: { name: string; issuer: string; subject: string }, source: Construct): void {
+  public addFederatedCredential(identity: IAzureIdentity, credential: { name: string; issuer: string; subject: string }, source: Construct): void {
     this.addIdentity(identity, source);
     this.credentials.push({ identityRef: identity.ref, ...credential, audiences: [TOKEN_EXCHANGE_AUDIENCE], source: source.node.path });
   }
@@ -299,7 +299,7 @@ export class AzurePlan extends Construct {
   /** Declarations by source path and by Azure resource (`<resource group>/<name>`, lower-case), rebuilt when an identity was added. */
   private declarationIndex(): NonNullable<AzurePlan['declarations']> {
     if (!this.declarations) {
-      const bySource = new Map<string, Array<{ ref: string; identity: ManagedIdentity }>>();
+      const bySource = new Map<string, Array<{ ref: string; identity: IAzureIdentity }>>();
       const byResource = new Map<string, Array<{ ref: string; path: string; subscriptionId?: string }>>();
       for (const [ref, declarations] of this.identities) {
         for (const d of declarations) {
@@ -315,7 +315,7 @@ export class AzurePlan extends Construct {
   }
 
   private declarations?: {
-    bySource: Map<string, Array<{ ref: string; identity: ManagedIdentity }>>;
+    bySource: Map<string, Array<{ ref: string; identity: IAzureIdentity }>>;
     byResource: Map<string, Array<{ ref: string; path: string; subscriptionId?: string }>>;
   };
 
@@ -415,7 +415,7 @@ export class AzurePlan extends Construct {
    * sorts first (declarations that differ fail validation; this keeps even
    * equal ones, written in different letter case, independent of order).
    */
-  private declarationOf(ref: string): { identity: ManagedIdentity; source: Construct } {
+  private declarationOf(ref: string): { identity: IAzureIdentity; source: Construct } {
     return sortBy(this.identities.get(ref)!, (d) => d.source.node.path)[0];
   }
 
@@ -501,17 +501,17 @@ function sortBy<T>(items: readonly T[], key: (item: T) => string): T[] {
   return [...items].sort((a, b) => compareStrings(key(a), key(b)));
 }
 
-const declarationKeys = new WeakMap<ManagedIdentity, string>();
+const declarationKeys = new WeakMap<IAzureIdentity, string>();
 
 /** A declaration compared case-insensitively (ARM names, ids and regions are). */
-function declarationKey(identity: ManagedIdentity): string {
+function declarationKey(identity: IAzureIdentity): string {
   let key = declarationKeys.get(identity);
   if (key === undefined) declarationKeys.set(identity, key = canonicalJson(identity.declaration).toLowerCase());
   return key;
 }
 
 /** The Azure resource of an identity, when the declaration names it: `<resource group>/<name>` (lower-case) and the subscription. */
-function resourceKey(identity: ManagedIdentity): { key: string; subscriptionId?: string } | undefined {
+function resourceKey(identity: IAzureIdentity): { key: string; subscriptionId?: string } | undefined {
   const r = identity.resource;
   return r && { key: `${r.resourceGroup}/${r.name}`.toLowerCase(), subscriptionId: r.subscriptionId?.toLowerCase() };
 }
@@ -521,7 +521,7 @@ function sameSubscription(a: string | undefined, b: string | undefined): boolean
   return a === undefined || b === undefined || a === b;
 }
 
-function planIdentity(identity: ManagedIdentity, source: Construct): PlanIdentity {
+function planIdentity(identity: IAzureIdentity, source: Construct): PlanIdentity {
   const ids = identity.knownIds(source);
   const t = identity.toCreate;
   // an existing identity declared by name and resource group (not by resourceId) lists them

@@ -1,7 +1,6 @@
 import { Problem, problem, warning } from '../errors';
-import { EntraTenant, TokenIssuer } from '../entra/tenant';
-import { AuthorizationPolicySpecRules, AuthorizationPolicySpecRulesWhen } from '../imports/security.istio.io';
-import { canonicalJson, isGuid, sortStrings } from '../util/names';
+import type { TokenIssuer } from '../entra/tenant';
+import { isGuid } from '../util/names';
 
 /** The kinds of caller; the string is used in keys and messages. */
 export enum CallerKind {
@@ -14,25 +13,33 @@ export enum CallerKind {
   WORKLOAD = 'workload',
 }
 
-/** What a caller needs to know to render its ALLOW rules. */
-export interface CallerRenderContext {
-  /** The tenant whose tokens the endpoint accepts. */
-  readonly tenant: EntraTenant;
-  /**
-   * Mesh principals of the edge in front of the endpoint. Callers without a
-   * mesh identity of their own (app roles, groups, applications, users,
-   * service principals, anyAuthenticated) must then come through it.
-   */
-  readonly edgePrincipals?: readonly string[];
+/**
+ * A token claim the caller's requests must carry, as the token names it:
+ * `roles`, `groups` and `oid` hold the value (or, for a list claim, list
+ * it); `azp` (v2 tokens) and `appid` (v1 tokens) are the client application.
+ */
+export interface ClaimCondition {
+  /** The claim's name in the token. */
+  readonly claim: 'roles' | 'groups' | 'oid' | 'azp' | 'appid';
+  /** The value it must hold (lower-case for GUIDs). */
+  readonly value: string;
 }
 
-/** One identity condition set for one or more issuers. */
-interface Condition {
-  readonly principals?: string[];
-  readonly when: AuthorizationPolicySpecRulesWhen[];
+/**
+ * Who a caller is, for tokens of one issuer: the mesh principal its
+ * connections come from, when it has one of its own, and the claims its
+ * token must carry (all of them; none: any token of the issuer). What it
+ * says is mesh-neutral: the access model reads it, and each renderer
+ * (Istio's ALLOW rules, the access map) says how it is enforced.
+ */
+export interface CallerIdentity {
+  /** The caller's own mesh principals (a workload's); undefined when it has none and must come through a door. */
+  readonly principals?: readonly string[];
+  /** The claims the token must carry (ANDed); empty: any token of the issuer. */
+  readonly claims: readonly ClaimCondition[];
 }
 
-type ConditionFn = (issuer: TokenIssuer, ctx: CallerRenderContext) => Condition;
+type IdentityFn = (issuer: TokenIssuer) => CallerIdentity;
 
 /** A workload in the mesh with an Azure identity (implemented by MeshIdentityBinding). */
 export interface IMeshWorkload {
@@ -82,7 +89,7 @@ export class Caller {
     const problems = APP_ROLE_VALUE.test(value ?? '')
       ? []
       : [problem('appRole', 'an app role value (1-249 printable characters, no spaces, no "*")', value, 'use the role\'s "Value" from App roles in the app registration')];
-    return new Caller(CallerKind.APP_ROLE, value, problems, () => ({ when: [claim('roles', value)] }));
+    return new Caller(CallerKind.APP_ROLE, value, problems, () => ({ claims: [{ claim: 'roles', value }] }));
   }
 
   /**
@@ -99,7 +106,7 @@ export class Caller {
     const problems = isGuid(objectId)
       ? []
       : [problem('group', 'a group Object ID (GUID)', objectId, 'find it on the group\'s Overview page in the Entra admin center')];
-    return new Caller(CallerKind.GROUP, lower(objectId), problems, () => ({ when: [claim('groups', lower(objectId))] }));
+    return new Caller(CallerKind.GROUP, lower(objectId), problems, () => ({ claims: [{ claim: 'groups', value: lower(objectId) }] }));
   }
 
   /**
@@ -114,7 +121,7 @@ export class Caller {
       ? []
       : [problem('application', 'an Application (client) ID (GUID)', clientId, 'find it on the app registration\'s Overview page')];
     return new Caller(CallerKind.APPLICATION, lower(clientId), problems, (issuer) => ({
-      when: [{ key: issuer.clientAppAttribute, values: [lower(clientId)] }],
+      claims: [{ claim: issuer.clientAppClaim, value: lower(clientId) }],
     }));
   }
 
@@ -127,7 +134,7 @@ export class Caller {
     const problems = isGuid(objectId)
       ? []
       : [problem('user', 'a user Object ID (GUID)', objectId, 'find it on the user\'s Overview page in the Entra admin center')];
-    return new Caller(CallerKind.USER, lower(objectId), problems, () => ({ when: [claim('oid', lower(objectId))] }));
+    return new Caller(CallerKind.USER, lower(objectId), problems, () => ({ claims: [{ claim: 'oid', value: lower(objectId) }] }));
   }
 
   /**
@@ -140,7 +147,7 @@ export class Caller {
     const problems = isGuid(objectId)
       ? []
       : [problem('servicePrincipal', 'an Object (principal) ID (GUID)', objectId, 'use the Object ID of the enterprise application, not the client id')];
-    return new Caller(CallerKind.SERVICE_PRINCIPAL, lower(objectId), problems, () => ({ when: [claim('oid', lower(objectId))] }));
+    return new Caller(CallerKind.SERVICE_PRINCIPAL, lower(objectId), problems, () => ({ claims: [{ claim: 'oid', value: lower(objectId) }] }));
   }
 
   /**
@@ -148,7 +155,7 @@ export class Caller {
    * An explicit opt-in: every other caller kind narrows who gets in.
    */
   public static anyAuthenticated(): Caller {
-    return new Caller(CallerKind.ANY_AUTHENTICATED, '*', [], () => ({ when: [] }));
+    return new Caller(CallerKind.ANY_AUTHENTICATED, '*', [], () => ({ claims: [] }));
   }
 
   /**
@@ -174,7 +181,7 @@ export class Caller {
       : [];
     return new Caller(CallerKind.WORKLOAD, `${principal}${principalId ? `|${principalId}` : ''}`, problems, () => ({
       principals: [principal],
-      when: principalId ? [claim('oid', principalId)] : [],
+      claims: principalId ? [{ claim: 'oid', value: principalId }] : [],
     }), isMeshPrincipal(principal) ? principal.split('/')[2] : undefined, warnings);
   }
 
@@ -184,7 +191,7 @@ export class Caller {
     /** The value that identifies the caller within its kind. */
     public readonly id: string,
     private readonly declarationProblems: Problem[],
-    private readonly condition: ConditionFn,
+    private readonly identityFn: IdentityFn,
     /** For a workload caller, the namespace of its mesh principal (where its connections come from). */
     public readonly meshNamespace?: string,
     private readonly declarationWarnings: Problem[] = [],
@@ -210,41 +217,15 @@ export class Caller {
   }
 
   /**
-   * The ALLOW rules for this caller: one rule per distinct condition, with
-   * `requestPrincipals` scoped to the issuers that share it.
+   * Who this caller is for tokens of `issuer`: its own mesh principal (a
+   * workload's) and the claims its token must carry. The access model
+   * resolves it per endpoint (adding the door's principal for callers
+   * without one of their own); renderers say how it is enforced.
    */
-  public toRules(ctx: CallerRenderContext): AuthorizationPolicySpecRules[] {
-    const tenantIssuers = ctx.tenant.issuers;
-    const byCondition = new Map<string, { condition: Condition; issuers: string[] }>();
-    for (const issuer of tenantIssuers) {
-      const own = this.condition(issuer, ctx);
-      const condition = !own.principals && ctx.edgePrincipals?.length ? { ...own, principals: [...ctx.edgePrincipals] } : own;
-      if (this.kind !== CallerKind.ANY_AUTHENTICATED && !condition.principals?.length && condition.when.length === 0) {
-        // every kind but anyAuthenticated narrows who gets in; never render a token-only rule by accident
-        throw new Error(`caller ${this.key} rendered a rule without principals or conditions`);
-      }
-      // with one issuer there is nothing to merge: no key needed
-      const key = tenantIssuers.length === 1 ? '' : canonicalJson(condition);
-      const entry = byCondition.get(key) ?? { condition, issuers: [] };
-      entry.issuers.push(`${issuer.issuer}/*`);
-      byCondition.set(key, entry);
-    }
-    return [...byCondition.values()].map(({ condition, issuers }) => ({
-      from: [
-        {
-          source: {
-            ...(condition.principals?.length ? { principals: sortStrings(condition.principals) } : {}),
-            requestPrincipals: sortStrings(issuers),
-          },
-        },
-      ],
-      ...(condition.when.length ? { when: condition.when } : {}),
-    }));
+  public identity(issuer: TokenIssuer): CallerIdentity {
+    const own = this.identityFn(issuer);
+    return { ...(own.principals ? { principals: [...own.principals] } : {}), claims: own.claims.map((c) => ({ ...c })) };
   }
-}
-
-function claim(name: string, value: string): AuthorizationPolicySpecRulesWhen {
-  return { key: `request.auth.claims[${name}]`, values: [value] };
 }
 
 function lower(value: string): string {

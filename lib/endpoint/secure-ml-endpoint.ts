@@ -1,5 +1,6 @@
 import { ApiObject, Chart, Duration } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
+import { AccessDoor, AccessEndpoint, AccessGrant, AccessModel, resolveGrant } from '../access/model';
 import { AzurePlan } from '../azure/plan';
 import { AzureRole } from '../azure/role';
 import { AzureScope } from '../azure/scope';
@@ -15,7 +16,8 @@ import {
   DestinationRuleSpecTrafficPolicyOutlierDetection,
   VirtualService,
 } from '../imports/networking.istio.io';
-import { AuthorizationPolicy, AuthorizationPolicySpecRules, PeerAuthentication, RequestAuthentication } from '../imports/security.istio.io';
+import { AuthorizationPolicy, PeerAuthentication, RequestAuthentication } from '../imports/security.istio.io';
+import { istioAllowRules } from '../mesh/authorization';
 import { Telemetry } from '../imports/telemetry.istio.io';
 import { MeshProfile } from '../mesh/profile';
 import { AUDIT_LOG_PROVIDER } from '../mesh/audit-log';
@@ -339,6 +341,7 @@ export class SecureMlEndpoint extends Construct {
     peers.push(this);
     SecureMlEndpoint.registry.set(this.node.root, peers);
     (props.callers ?? []).forEach((caller, i) => this.registerCaller(caller, `callers[${i}]`));
+    AccessModel.of(this).addEndpoint(() => this.access);
 
     const metadata = { namespace: this.namespace, labels: { ...MANAGED_BY_LABEL } };
     const selector = () => this.backend.selector();
@@ -364,7 +367,7 @@ export class SecureMlEndpoint extends Construct {
     });
     this.allowCallers = new AuthorizationPolicy(this, 'AllowCallers', {
       metadata,
-      spec: this.problems.guard(() => allowSpec(selector(), this.renderRules())),
+      spec: this.problems.guard(() => allowSpec(selector(), istioAllowRules(this.access))),
     });
     if (props.edge) {
       this.edge = props.edge.bind({
@@ -530,6 +533,55 @@ export class SecureMlEndpoint extends Construct {
     return this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
   }
 
+  /**
+   * The endpoint in the app's access model, resolved now (callers added
+   * later count): its doors, its callers with the token and mesh identity
+   * each request must carry, and its operations. The Istio ALLOW policy and
+   * the access map are rendered from it.
+   */
+  public get access(): AccessEndpoint {
+    const router = this.backend.azureMlRouter;
+    const internal = this.routerPorts();
+    const edgeDoor: AccessDoor | undefined = this.edge
+      ? { kind: 'edge', host: this.edge.host, principals: sortStrings(this.edge.meshPrincipals), edge: this.edge.uniquenessKey }
+      : undefined;
+    const grants: AccessGrant[] = this.callerList.map((caller) => {
+      const grant = resolveGrant(caller, { issuers: this.tenant.issuers, edge: edgeDoor });
+      // azureml-fe's coordination ports are the router's alone: callers reach every other port
+      return internal ? { ...grant, ports: { notPorts: internal } } : grant;
+    });
+    if (router && internal) {
+      grants.push({
+        key: 'router:azureml-fe',
+        kind: 'router',
+        id: router.principal,
+        door: 'mesh',
+        requirements: [{ issuers: [], principals: [router.principal], claims: [] }],
+        ports: { ports: internal },
+        azureRoles: [],
+      });
+    }
+    const doors: AccessDoor[] = [
+      ...(edgeDoor ? [edgeDoor] : []),
+      ...(grants.some((g) => g.door === 'mesh') ? [{ kind: 'mesh' as const }] : []),
+    ];
+    const operation = this.operation();
+    return {
+      path: this.node.path,
+      kind: router ? 'azureml-kubernetes' : 'in-cluster',
+      namespace: this.namespace,
+      service: this.backend.serviceName,
+      host: this.host,
+      pods: { ...this.backend.selector() },
+      tenantId: this.tenant.tenantId,
+      issuers: sortStrings(this.tenant.issuers.map((i) => i.issuer)),
+      audiences: sortStrings(new Set(this.props.audiences ?? [])),
+      doors: doors.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)),
+      operation: { paths: [...(operation?.paths ?? [])], methods: [...(operation?.methods ?? [])] },
+      grants,
+    };
+  }
+
   private registerCaller(caller: Caller, field: string): void {
     if (!(caller instanceof Caller)) {
       this.problems.add(problem(field, 'a Caller (Caller.appRole, Caller.group, ...)', caller));
@@ -625,22 +677,6 @@ export class SecureMlEndpoint extends Construct {
   /** Namespaces of the pods this endpoint protects: the backend's, and the model pods behind azureml-fe. */
   private servedNamespaces(): string[] {
     return sortStrings(new Set([this.namespace, ...(this.backend.azureMlRouter?.modelPods ?? []).map((m) => m.namespace)]));
-  }
-
-  private renderRules(): AuthorizationPolicySpecRules[] {
-    const operation = this.operation();
-    const router = this.backend.azureMlRouter;
-    const rules = this.callerList
-      .flatMap((caller) => caller.toRules({ tenant: this.tenant, edgePrincipals: this.edge?.meshPrincipals }))
-      .map((rule) => (operation ? { ...rule, to: [{ operation }] } : rule));
-    if (!router) return rules;
-    // azureml-fe pods coordinate with each other on their internal ports, without a token:
-    // only the router's own principal reaches those ports, and callers reach every other port
-    const internal = this.routerPorts()!;
-    return [
-      ...rules.map((r) => ({ ...r, to: [{ operation: { ...(r.to?.[0]?.operation ?? {}), notPorts: internal } }] })),
-      { from: [{ source: { principals: [router.principal] } }], to: [{ operation: { ports: internal } }] },
-    ];
   }
 
   /** The router's coordination ports, as Istio's string ports, when the backend is azureml-fe. */

@@ -1,7 +1,10 @@
 import { Construct } from 'constructs';
+import type { IAzureIdentity, IdentityIds, IdentityResource, NewIdentityProps } from '../azure/identity';
 import { AzureScope, ScopeKind } from '../azure/scope';
 import { Problem, problem } from '../errors';
 import { isGuid } from '../util/names';
+
+export type { IdentityIds, IdentityResource, NewIdentityProps } from '../azure/identity';
 
 /**
  * Context key under which a deployment tool (the Pulumi component) passes the
@@ -13,13 +16,6 @@ import { isGuid } from '../util/names';
  */
 export const RESOLVED_IDENTITIES_CONTEXT = 'cdk8s-azureml-mesh:resolved-identities';
 
-/** Ids of an identity known at synth. */
-export interface IdentityIds {
-  /** The Application (client) ID, for the ServiceAccount annotation. */
-  readonly clientId: string;
-  /** The Object (principal) ID, for `oid` conditions and role assignments. */
-  readonly principalId: string;
-}
 
 /** What a deployment tool may put under {@link RESOLVED_IDENTITIES_CONTEXT}. */
 export type ResolvedIdentities = Record<string, IdentityIds> | ((ref: string) => IdentityIds | undefined);
@@ -96,38 +92,14 @@ export interface ExistingIdentityProps {
   readonly createFederatedCredentials?: boolean;
 }
 
-/** A user-assigned managed identity that the deployment tool creates. */
-export interface NewIdentityProps {
-  /** Identity name (3-128 letters, digits, `-`, `_`). */
-  readonly name: string;
-  /** Resource group to create it in. */
-  readonly resourceGroup: string;
-  /** Subscription id (GUID). */
-  readonly subscriptionId: string;
-  /** Azure region, e.g. `westeurope`. */
-  readonly location: string;
-}
 
-/** Where a user-assigned identity is in Azure. */
-export interface IdentityResource {
-  /** Its name. */
-  readonly name: string;
-  /** Its resource group. */
-  readonly resourceGroup: string;
-  /**
-   * Its subscription (lower-case).
-   *
-   * @default - not declared: the deployment tool's subscription
-   */
-  readonly subscriptionId?: string;
-}
 
 /**
  * An Azure managed identity for workload identity: one that exists, or a
  * user-assigned identity to be created by the Pulumi component, whose ids
  * become known at deploy time.
  */
-export class ManagedIdentity {
+export class ManagedIdentity implements IAzureIdentity {
   /**
    * An identity that exists: by its client id and principal (object) id,
    * by its resource (`resourceId`, or `name` and `resourceGroup`), or both.

@@ -1,4 +1,6 @@
 import { Caller, EntraTenant, TokenVersion } from '../../lib';
+import { AccessEndpoint, resolveGrant } from '../../lib/access/model';
+import { istioAllowRules } from '../../lib/mesh/authorization';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 const GUID = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
@@ -6,6 +8,16 @@ const v2 = { tenant: new EntraTenant({ tenantId: TID }) };
 const both = { tenant: new EntraTenant({ tenantId: TID, tokenVersion: TokenVersion.BOTH }) };
 const V1P = `https://sts.windows.net/${TID}//*`;
 const V2P = `https://login.microsoftonline.com/${TID}/v2.0/*`;
+
+/** The caller's ALLOW rules as the Istio renderer writes them from the access model. */
+function rules(caller: Caller, ctx: { tenant: EntraTenant; edgePrincipals?: string[] }) {
+  const edge = ctx.edgePrincipals ? { kind: 'edge' as const, host: 'x.example.com', principals: ctx.edgePrincipals } : undefined;
+  const endpoint: AccessEndpoint = {
+    path: 'test/Endpoint', kind: 'in-cluster', host: 'model.ml.svc.cluster.local', tenantId: TID, issuers: [], audiences: [],
+    doors: [], operation: { paths: [], methods: [] }, grants: [resolveGrant(caller, { issuers: ctx.tenant.issuers, edge })],
+  };
+  return istioAllowRules(endpoint);
+}
 
 describe('Caller', () => {
   test.each([
@@ -16,21 +28,21 @@ describe('Caller', () => {
     ['user', Caller.user(GUID), { key: 'request.auth.claims[oid]', values: [GUID] }],
   ])('%s requires a v2 token of the tenant and one claim condition', (_name, caller, when) => {
     expect(caller.problems()).toEqual([]);
-    expect(caller.toRules(v2)).toEqual([{ from: [{ source: { requestPrincipals: [V2P] } }], when: [when] }]);
+    expect(rules(caller, v2)).toEqual([{ from: [{ source: { requestPrincipals: [V2P] } }], when: [when] }]);
   });
 
   test('anyAuthenticated requires a token of the tenant and nothing else', () => {
-    expect(Caller.anyAuthenticated().toRules(both)).toEqual([{ from: [{ source: { requestPrincipals: [V2P, V1P] } }] }]);
+    expect(rules(Caller.anyAuthenticated(), both)).toEqual([{ from: [{ source: { requestPrincipals: [V2P, V1P] } }] }]);
   });
 
   test('claims shared by both versions give one rule with both issuers', () => {
-    expect(Caller.appRole('Score').toRules(both)).toEqual([
+    expect(rules(Caller.appRole('Score'), both)).toEqual([
       { from: [{ source: { requestPrincipals: [V2P, V1P] } }], when: [{ key: 'request.auth.claims[roles]', values: ['Score'] }] },
     ]);
   });
 
   test('application gives one rule per token version (appid for v1, azp for v2)', () => {
-    expect(Caller.application(GUID).toRules(both)).toEqual([
+    expect(rules(Caller.application(GUID), both)).toEqual([
       { from: [{ source: { requestPrincipals: [V1P] } }], when: [{ key: 'request.auth.claims[appid]', values: [GUID] }] },
       { from: [{ source: { requestPrincipals: [V2P] } }], when: [{ key: 'request.auth.presenter', values: [GUID] }] },
     ]);
@@ -39,15 +51,15 @@ describe('Caller', () => {
   test('GUIDs are lower-cased so keys and rules do not depend on spelling', () => {
     const upper = Caller.group(GUID.toUpperCase());
     expect(upper.key).toBe(`group:${GUID}`);
-    expect(upper.toRules(v2)[0].when).toEqual([{ key: 'request.auth.claims[groups]', values: [GUID] }]);
+    expect(rules(upper, v2)[0].when).toEqual([{ key: 'request.auth.claims[groups]', values: [GUID] }]);
   });
 
   test('workload callers require the mesh principal and, when known, the oid', () => {
-    expect(Caller.workload({ meshPrincipal: 'cluster.local/ns/batch/sa/scorer', principalId: GUID.toUpperCase() }).toRules(v2)).toEqual([{
+    expect(rules(Caller.workload({ meshPrincipal: 'cluster.local/ns/batch/sa/scorer', principalId: GUID.toUpperCase() }), v2)).toEqual([{
       from: [{ source: { principals: ['cluster.local/ns/batch/sa/scorer'], requestPrincipals: [V2P] } }],
       when: [{ key: 'request.auth.claims[oid]', values: [GUID] }],
     }]);
-    expect(Caller.workload({ meshPrincipal: 'cluster.local/ns/batch/sa/scorer' }).toRules(v2)).toEqual([{
+    expect(rules(Caller.workload({ meshPrincipal: 'cluster.local/ns/batch/sa/scorer' }), v2)).toEqual([{
       from: [{ source: { principals: ['cluster.local/ns/batch/sa/scorer'], requestPrincipals: [V2P] } }],
     }]);
   });
