@@ -10,11 +10,14 @@
  * richer when the declaration is known.
  */
 export interface AccessMapRow {
-  /** The endpoint: `<namespace>/<service>`. */
+  /** The endpoint: `<namespace>/<service>`, or a managed online endpoint's scoring host. */
   readonly endpoint: string;
   /**
-   * How requests reach it: `mesh` (straight from a pod in the mesh) or
-   * `edge <host>` (through the edge that serves the public host).
+   * How requests reach it: `mesh` (straight from a pod in the mesh),
+   * `edge <host>` (through the edge that serves the public host), or
+   * `egress` / `egress <namespace>/<gateway service>` (out of the mesh to
+   * an Azure ML managed online endpoint, through the egress gateway when
+   * there is one).
    */
   readonly door: string;
   /**
@@ -36,7 +39,9 @@ export interface AccessMapRow {
    * endpoint's issuers for its audiences: `any` (no claim condition), one
    * or more `claim=value` alternatives joined by ` or ` (sorted; claims
    * `roles`, `groups`, `oid`, `azp` (v2 tokens), `appid` (v1 tokens)), or
-   * `none` when no token is required (the azureml-fe router's internal ports).
+   * `none` when no token is required (the azureml-fe router's internal ports),
+   * or `azure` for an Azure ML managed online endpoint (Azure checks the
+   * Entra token for `https://ml.azure.com` and the caller's role).
    */
   readonly token: string;
   /** The paths the caller may request (sorted; empty: any path). */

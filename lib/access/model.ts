@@ -211,7 +211,8 @@ export function accessRows(endpoint: AccessEndpoint): AccessMapRow[] {
       door: door?.kind === 'edge' ? `edge ${door.host}` : door?.kind === 'egress' ? `egress${door.gateway ? ` ${door.gateway}` : ''}` : 'mesh',
       caller: callerName(grant),
       principal: principals.join(', '),
-      token: tokenCondition(grant),
+      // Azure ML checks the token (for https://ml.azure.com) and the role, not the mesh
+      token: endpoint.kind === 'managed-online' ? 'azure' : tokenCondition(grant),
       paths: grant.kind === 'router' ? [] : [...endpoint.operation.paths],
       methods: grant.kind === 'router' ? [] : [...endpoint.operation.methods],
       azureRole: grant.azureRoles.length ? grant.azureRoles.join(', ') : '-',

@@ -1,7 +1,9 @@
 import { Construct, IConstruct } from 'constructs';
+import { AccessEndpoint, AccessModel } from '../access/model';
 import { AzurePlan } from '../azure/plan';
 import { AzureRole } from '../azure/role';
 import { AzureScope, ScopeKind } from '../azure/scope';
+import { CallerKind } from '../callers/caller';
 import { EntraCloud, EntraTenant } from '../entra/tenant';
 import { Problem, ProblemCollector, problem, warning } from '../errors';
 import { MeshIdentityBinding } from '../identity/binding';
@@ -242,6 +244,40 @@ export class ManagedOnlineEndpoint extends Construct {
     });
     for (const caller of props.callers ?? []) this.grantInvoke(caller);
     if (props.egressGateway) this.renderGateway(props.egressGateway);
+    AccessModel.of(this).addEndpoint(() => this.access);
+  }
+
+  /**
+   * The endpoint in the app's access model, resolved now (grants made later
+   * count): each caller's mesh principal, its door out of the mesh (the
+   * egress gateway, when there is one) and the invoker role it holds. Azure
+   * ML checks the caller's Entra token (for `https://ml.azure.com`) and the
+   * role itself.
+   */
+  public get access(): AccessEndpoint {
+    const role = AzureRole.endpointInvoker();
+    const sub = this.scope.subscriptionId;
+    const roleName = `${role.customDefinition(sub)?.roleName ?? role.displayName} on ${this.scope.id}`;
+    const gateway = this.props.egressGateway ? `${this.props.egressGateway.namespace}/${this.props.egressGateway.service}` : undefined;
+    const tenant = this.props.tenant;
+    return {
+      path: this.node.path,
+      kind: 'managed-online',
+      host: this.scoringHost,
+      tenantId: tenant instanceof EntraTenant ? tenant.tenantId : '',
+      issuers: [],
+      audiences: ['https://ml.azure.com'],
+      doors: [{ kind: 'egress', ...(gateway ? { gateway } : {}) }],
+      operation: { paths: [], methods: [] },
+      grants: sortStrings(new Set([...this.callers.values()].map((b) => b.meshPrincipal))).map((principal) => ({
+        key: `workload:${principal}`,
+        kind: CallerKind.WORKLOAD,
+        id: principal,
+        door: 'egress' as const,
+        requirements: [{ issuers: [], principals: [principal], claims: [] }],
+        azureRoles: [roleName],
+      })),
+    };
   }
 
   /**
