@@ -1,0 +1,116 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Chart, Testing } from 'cdk8s';
+import { EXAMPLES } from '../../examples';
+import { TEST_APPS } from '../apps';
+import { Caller, EndpointBackend, EntraTenant, SecureMlEndpoint, TokenVersion } from '../../lib';
+import { AccessModel } from '../../lib/access/model';
+import { synthApp, allowPolicy } from '../util';
+
+const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
+const GUID = 'aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee';
+const V1 = `https://sts.windows.net/${TID}/`;
+const V2 = `https://login.microsoftonline.com/${TID}/v2.0`;
+
+function model(build: (app: ReturnType<typeof Testing.app>) => void) {
+  const app = Testing.app();
+  build(app);
+  return AccessModel.of(app);
+}
+
+describe('the access model', () => {
+  test('fraud-scoring: one row per declared caller, through its door, on the declared operation', () => {
+    const rows = model((app) => EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app)).rows();
+    expect(rows).toEqual([
+      {
+        endpoint: 'fraud/fraud-model', door: 'edge fraud.contoso.com', caller: 'appRole Fraud.Score',
+        principal: 'cluster.local/ns/fraud-edge/sa/fraud-edge-istio', token: 'roles=Fraud.Score', paths: ['/score'], methods: ['POST'], azureRole: '-',
+      },
+      {
+        endpoint: 'fraud/fraud-model', door: 'edge fraud.contoso.com', caller: 'application 3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d',
+        principal: 'cluster.local/ns/fraud-edge/sa/fraud-edge-istio', token: 'azp=3f1b2c4d-5e6f-4a7b-8c9d-0e1f2a3b4c5d', paths: ['/score'], methods: ['POST'], azureRole: '-',
+      },
+      {
+        endpoint: 'fraud/fraud-model', door: 'mesh', caller: 'workload cluster.local/ns/batch/sa/batch-scorer',
+        principal: 'cluster.local/ns/batch/sa/batch-scorer', token: 'oid=9e8d7c6b-5a4f-4e3d-9c2b-1a0f9e8d7c6b', paths: ['/score'], methods: ['POST'], azureRole: '-',
+      },
+    ]);
+  });
+
+  test('the managed endpoint: the egress door and the invoker role on the endpoint, checked by Azure', () => {
+    const [row] = model((app) => EXAMPLES.find((e) => e.name === 'managed-endpoint')!.build(app)).rows();
+    expect(row.door).toBe('egress');
+    expect(row.token).toBe('azure');
+    expect(row.azureRole).toMatch(/^AzureML Online Endpoint Invoker .* on \/subscriptions\/.*\/onlineEndpoints\/churn-model$/);
+  });
+
+  test('both token versions: one requirement per distinct condition (application: appid for v1, azp for v2)', () => {
+    let endpoint!: SecureMlEndpoint;
+    model((app) => {
+      endpoint = new SecureMlEndpoint(new Chart(app, 'c'), 'E', {
+        backend: EndpointBackend.service({ name: 'm', namespace: 'ml', port: 8080, selector: { app: 'm' } }),
+        tenant: new EntraTenant({ tenantId: TID, tokenVersion: TokenVersion.BOTH }),
+        audiences: [GUID],
+        callers: [Caller.application(GUID), Caller.appRole('Score')],
+      });
+    });
+    const [role, application] = endpoint.access.grants;
+    expect(application.requirements).toEqual([
+      { issuers: [V1], claims: [{ claim: 'appid', value: GUID }] },
+      { issuers: [V2], claims: [{ claim: 'azp', value: GUID }] },
+    ]);
+    expect(role.requirements).toEqual([{ issuers: [V1, V2], claims: [{ claim: 'roles', value: 'Score' }] }]);
+    expect(endpoint.access.doors).toEqual([{ kind: 'mesh' }]);
+    // the row: any peer of the mesh, with either token
+    const rows = AccessModel.of(endpoint).rows();
+    expect(rows.map((r) => [r.caller, r.principal, r.token])).toEqual([
+      ['appRole Score', '*', 'roles=Score'],
+      [`application ${GUID}`, '*', `appid=${GUID} or azp=${GUID}`],
+    ]);
+  });
+
+  test('azureml-fe: callers reach every port but the router\'s, the router reaches only those, without a token', () => {
+    const app = TEST_APPS.find((a) => /azureml/i.test(a.name));
+    expect(app).toBeDefined();
+    const rows = model((a) => app!.build(a)).rows();
+    const router = rows.find((r) => r.caller === 'azureml-fe router');
+    expect(router).toMatchObject({ token: 'none', door: 'mesh' });
+    expect(rows.filter((r) => r.caller !== 'azureml-fe router').every((r) => r.token !== 'none')).toBe(true);
+  });
+
+  test('the ALLOW policy is the model rendered: every grant requirement is one rule (every example and test app)', () => {
+    for (const a of [...EXAMPLES, ...TEST_APPS]) {
+      const app = Testing.app();
+      a.build(app);
+      const endpoints = AccessModel.of(app).endpoints.filter((e) => e.kind !== 'managed-online');
+      const { manifests } = synthApp((x) => a.build(x));
+      for (const e of endpoints) {
+        const policy = manifests.find((m) => m.kind === 'AuthorizationPolicy' && m.metadata.namespace === e.namespace
+          && m.spec.action === 'ALLOW' && JSON.stringify(m.spec.selector?.matchLabels) === JSON.stringify(e.pods));
+        expect(policy).toBeDefined();
+        expect(policy!.spec.rules).toHaveLength(new Set(e.grants.flatMap((g) => g.requirements.map((r) => JSON.stringify([r, g.ports])))).size);
+      }
+    }
+  });
+
+  test('rows and the document do not depend on the order callers were declared in', () => {
+    const build = (order: Caller[]) => (app: ReturnType<typeof Testing.app>) => new SecureMlEndpoint(new Chart(app, 'c'), 'E', {
+      backend: EndpointBackend.service({ name: 'm', namespace: 'ml', port: 8080, selector: { app: 'm' } }),
+      tenant: new EntraTenant({ tenantId: TID }),
+      audiences: [GUID],
+      callers: order,
+    });
+    const callers = [Caller.appRole('A'), Caller.group(GUID), Caller.workload({ meshPrincipal: 'cluster.local/ns/b/sa/s' })];
+    const a = model(build(callers)).toJson();
+    const b = model(build([...callers].reverse())).toJson();
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+    expect(allowPolicy(synthApp(build(callers)).manifests).spec.rules).toHaveLength(3);
+  });
+
+  test('callers say who, not how: caller.ts imports no generated Istio type, the Azure plan no identity construct', () => {
+    const src = (f: string) => fs.readFileSync(path.join(__dirname, '../../lib', f), 'utf8');
+    expect(src('callers/caller.ts')).not.toMatch(/from '\.\.\/imports\//);
+    expect(src('azure/plan.ts')).not.toMatch(/from '\.\.\/identity\//);
+    expect(src('access/model.ts')).not.toMatch(/from '\.\.\/(imports|mesh|edge)\//);
+  });
+});
