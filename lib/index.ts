@@ -24,6 +24,11 @@ export * from './identity/managed-identity';
 export { CLIENT_ID_ANNOTATION, HOLD_UNTIL_PROXY_STARTS, MeshIdentityBinding, PROXY_CONFIG_ANNOTATION, TENANT_ID_ANNOTATION, USE_LABEL } from './identity/binding';
 export type { IMeshGrantee, MeshIdentityBindingProps } from './identity/binding';
 export * from './identity/principal';
+export { AccessModel, accessRows, resolveGrant } from './access/model';
+export type {
+  AccessDoor, AccessDoorKind, AccessEndpoint, AccessEndpointKind, AccessGrant, AccessModelDocument, AccessOperation, AccessRequirement, GrantContext,
+} from './access/model';
+export type { AccessMapRow } from './access/map-row';
 export { MANAGED_BY_LABEL } from './util/names';
 export * from './edge/types';
 export * from './edge/edge';
