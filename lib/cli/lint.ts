@@ -518,7 +518,7 @@ function checkJwtRule(ra: ManifestEntry, rule: any, i: number, report: Report): 
     const uri = rule[key];
     if (typeof uri === 'string' && !/^https:\/\//i.test(uri)) {
       report('jwks-uri-not-https', ra, [...base, key],
-        `JWKS URI "${uri}" is not https, so signing keys can be replaced in transit; use https://<login host>/<tenant GUID>/discovery/v2.0/keys`);
+        `the JWKS URI "${uri}" is not https, so signing keys can be replaced in transit; use https://<login host>/<tenant GUID>/discovery/v2.0/keys`);
     }
   }
   if (Array.isArray(rule.fromParams) && rule.fromParams.length > 0) {
@@ -540,7 +540,7 @@ function checkAllowRules(ctx: Context, report: Report): void {
       if (from.length === 0 && when.length === 0) {
         const what = Object.keys(r).length === 0 ? 'is {}' : 'has no from and no when';
         report('allow-matches-everyone', ap, ['spec', 'rules', i],
-          `ALLOW rule ${what}, so it matches every caller${Array.isArray(r.to) && r.to.length > 0 ? ' on the operations in to' : ''}, with or without a token; name the callers in from (principals, requestPrincipals) or when (token claims)`);
+          `the ALLOW rule ${what}, so it matches every caller${Array.isArray(r.to) && r.to.length > 0 ? ' on the operations in to' : ''}, with or without a token; name the callers in from (principals, requestPrincipals) or when (token claims)`);
         return;
       }
       if (when.length > 0) return;
@@ -548,7 +548,7 @@ function checkAllowRules(ctx: Context, report: Report): void {
         const source = f?.source;
         if (!source || typeof source !== 'object' || Object.keys(source).length === 0) {
           report('allow-matches-everyone', ap, ['spec', 'rules', i, 'from', j, ...(source ? ['source'] : [])],
-            `ALLOW rule's from[${j}] has ${source ? 'an empty source' : 'no source'}, so it matches every caller; name the callers (principals, requestPrincipals, namespaces)`);
+            `the ALLOW rule's from[${j}] has ${source ? 'an empty source' : 'no source'}, so it matches every caller; name the callers (principals, requestPrincipals, namespaces)`);
         }
       });
     });
@@ -661,7 +661,8 @@ function checkMtls(ctx: Context, report: Report): void {
   for (const { target, policies } of [...endpoints.values()].sort((a, b) => cmp(a.target.key, b.target.key))) {
     const workloadPa = pas.find((p) => {
       const att = ctx.attachment(p);
-      return att.kind === 'selector' && namespaceOf(p.object) === target.namespace && matchesLabels(att.selector, target.labels);
+      // "PeerAuthentication policies with workload selectors are ignored when deployed in the root namespace"
+      return att.kind === 'selector' && !att.root && namespaceOf(p.object) === target.namespace && matchesLabels(att.selector, target.labels);
     });
     const nsPa = pas.find((p) => namespaceOf(p.object) === target.namespace && ctx.attachment(p).kind === 'namespace');
     const rootPa = pas.find((p) => ctx.attachment(p).kind === 'mesh');
@@ -673,7 +674,7 @@ function checkMtls(ctx: Context, report: Report): void {
       const field = target.workload ? [...templatePath(target.workload), 'metadata', 'labels'] : attachmentField(ctx.attachment(policies[0]));
       const got = levels.length === 0 ? 'no PeerAuthentication applies to it (workload, namespace or root)' : `the PeerAuthentications that apply leave mtls.mode UNSET (${list(levels.map((l) => objectRef(l.entry.object)))})`;
       report('mtls-not-strict', where, field,
-        `${target.describe} serves a protected endpoint (${list(policies.map((p) => objectRef(p.object)))}) but ${got}, so Istio's default PERMISSIVE accepts plain text; add a PeerAuthentication with mtls.mode: STRICT`);
+        `workload ${target.describe} serves a protected endpoint (${list(policies.map((p) => objectRef(p.object)))}) but ${got}, so Istio's default PERMISSIVE accepts plain text; add a PeerAuthentication with mtls.mode: STRICT`);
       continue;
     }
     if (effective.mode !== 'STRICT') add(effective.entry, ['spec', 'mtls', 'mode'], String(effective.mode), target);
@@ -781,7 +782,7 @@ function checkF5Policies(ctx: Context, report: Report): void {
     }
     if (typeof jwt.jwksURI === 'string' && !/^https:\/\//i.test(jwt.jwksURI)) {
       report('jwks-uri-not-https', p, ['spec', 'jwt', 'jwksURI'],
-        `JWKS URI "${jwt.jwksURI}" is not https, so signing keys can be replaced in transit; use https://<login host>/<tenant GUID>/discovery/v2.0/keys`);
+        `the JWKS URI "${jwt.jwksURI}" is not https, so signing keys can be replaced in transit; use https://<login host>/<tenant GUID>/discovery/v2.0/keys`);
     }
   }
 }
