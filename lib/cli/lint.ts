@@ -577,13 +577,13 @@ const INJECT = 'sidecar.istio.io/inject';
 const DATAPLANE = 'istio.io/dataplane-mode';
 
 /** Workloads that security policies select by selector or targetRefs (namespace-wide policies alone do not make a workload an endpoint). */
-function selectedWorkloads(ctx: Context, kinds: readonly string[]): Map<string, { target: Target; policies: ManifestEntry[] }> {
+function selectedWorkloads(ctx: Context, kinds: readonly string[], actions: readonly string[] = ['ALLOW', 'DENY']): Map<string, { target: Target; policies: ManifestEntry[] }> {
   const out = new Map<string, { target: Target; policies: ManifestEntry[] }>();
   for (const kind of kinds) {
     for (const p of ctx.istio(kind)) {
       const att = ctx.attachment(p);
       if (att.kind !== 'selector' && att.kind !== 'targetRefs') continue;
-      if (kind === 'AuthorizationPolicy' && (p.object.spec?.action === 'CUSTOM' || p.object.spec?.action === 'AUDIT')) continue;
+      if (kind === 'AuthorizationPolicy' && !actions.includes(p.object.spec?.action ?? 'ALLOW')) continue;
       for (const t of ctx.targets(p, att)) {
         if (t.isGateway || t.service !== undefined) continue;
         const cur = out.get(t.key) ?? { target: t, policies: [] };
@@ -649,7 +649,8 @@ interface PeerLevel {
 }
 
 function checkMtls(ctx: Context, report: Report): void {
-  const endpoints = selectedWorkloads(ctx, ['RequestAuthentication', 'AuthorizationPolicy']);
+  // an endpoint: pods that a RequestAuthentication or an ALLOW policy names (a DENY alone does not make one)
+  const endpoints = selectedWorkloads(ctx, ['RequestAuthentication', 'AuthorizationPolicy'], ['ALLOW']);
   const pas = ctx.istio('PeerAuthentication').sort((a, b) => cmp(a.object.metadata.name ?? '', b.object.metadata.name ?? ''));
   const onPolicy = new Map<string, { entry: ManifestEntry; field: FieldPath; value: string; targets: Target[] }>();
   const add = (entry: ManifestEntry, field: FieldPath, value: string, t: Target) => {
@@ -687,7 +688,7 @@ function checkMtls(ctx: Context, report: Report): void {
     }
   }
   for (const { entry, field, value, targets } of onPolicy.values()) {
-    const port = field[2] === 'portLevelMtls' ? ` on port ${field[3]}` : '';
+    const port = field[1] === 'portLevelMtls' ? ` on port ${field[2]}` : '';
     report('mtls-not-strict', entry, field,
       `mtls mode is ${value}${port} for ${list(targets.map((t) => t.describe))}, which serve${targets.length > 1 ? '' : 's'} a protected endpoint, so plain-text requests${port} are accepted without a mesh identity; set STRICT`);
   }
