@@ -58,7 +58,7 @@ export function toLintSarif(findings: readonly LintFinding[], options: LintSarif
             id: r.id,
             name: r.id,
             shortDescription: { text: r.description },
-            fullDescription: { text: `${r.description} (DESIGN.md invariant ${r.invariant})` },
+            fullDescription: { text: `${r.description} (zero-trust invariant ${r.invariant}, see docs/lint.md)` },
             defaultConfiguration: { level: r.level },
             help: { text: r.help },
             helpUri: `https://github.com/cdk8s-azureml-mesh/cdk8s-azureml-mesh/blob/main/docs/lint.md#${r.id}`,
