@@ -334,3 +334,20 @@ describe('the lint command', () => {
     expect(res.out).toMatch(/service-entry-export-wide\s+warning/);
   });
 });
+
+describe('field lines', () => {
+  test('objects flattened out of a List (kubectl get -o yaml) and JSON files point at the field of their item', () => {
+    const fs = require('node:fs') as typeof import('node:fs');
+    const os = require('node:os') as typeof import('node:os');
+    const path = require('node:path') as typeof import('node:path');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lint-lines-'));
+    const se = (name: string, host: string) => ({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name, namespace: 'ml' }, spec: { hosts: [host], exportTo: ['.'] } });
+    const list = { apiVersion: 'v1', kind: 'List', items: [se('a', 'login.microsoftonline.com'), se('b', '*.example.com')] };
+    fs.writeFileSync(path.join(dir, 'list.json'), JSON.stringify(list, null, 2));
+    const [f] = lint(ManifestSet.load([dir]));
+    const lines = fs.readFileSync(path.join(dir, 'list.json'), 'utf8').split('\n');
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(f).toMatchObject({ ruleId: 'service-entry-host-not-exact', object: 'ServiceEntry ml/b', field: 'spec.hosts[0]' });
+    expect(lines[f.line - 1].trim()).toBe('"*.example.com"');
+  });
+});
