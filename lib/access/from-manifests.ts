@@ -58,8 +58,12 @@ interface Policy {
   readonly selector?: Record<string, string>;
   readonly targetRefs: readonly any[];
   readonly rules: readonly any[];
-  /** `mesh-wide` (root namespace, no selector), `namespace-wide` (no selector, no targetRefs), or undefined. */
-  readonly breadth?: 'mesh-wide' | 'namespace-wide';
+  /**
+   * `mesh-wide` (root namespace, no selector), `root-namespace` (root
+   * namespace, a selector matching in every namespace), `namespace-wide` (no
+   * selector, no targetRefs), or undefined.
+   */
+  readonly breadth?: 'mesh-wide' | 'root-namespace' | 'namespace-wide';
   readonly root: boolean;
 }
 
@@ -113,8 +117,9 @@ const READ_OPERATION_KEYS = new Set(['paths', 'methods']);
  * - `caller` the token condition and principal as read (`roles=Fraud.Score
  *   via cluster.local/ns/x/sa/y`), then every condition the other fields
  *   cannot hold (`notPrincipals`, `ipBlocks`, ports, `when` on other keys),
- *   the policy when it is namespace-wide or mesh-wide (Istio ORs ALLOW
- *   policies), and the pods it covers when not all of the Service's;
+ *   the policy when it is namespace-wide, mesh-wide or selects from the root
+ *   namespace (Istio ORs ALLOW policies), and the pods it covers when not
+ *   all of the Service's;
  * - `azureRole` `-` (Azure's side is not in manifests).
  *
  * Pods with no ALLOW policy at all are open to every peer: a row with caller
@@ -191,7 +196,7 @@ function readPolicy(entry: ManifestEntry, roots: ReadonlySet<string>): Policy {
     selector: hasSelector ? selector : undefined,
     targetRefs,
     rules: Array.isArray(spec.rules) ? spec.rules : [],
-    breadth: hasSelector || targetRefs.length ? undefined : root ? 'mesh-wide' : 'namespace-wide',
+    breadth: targetRefs.length ? undefined : root ? (hasSelector ? 'root-namespace' : 'mesh-wide') : hasSelector ? undefined : 'namespace-wide',
     root,
   };
 }
