@@ -11,7 +11,7 @@ type Format = (typeof FORMATS)[number];
 /** The command's `--help` text. */
 export const accessMapHelp = [
   'usage: cdk8s-azureml-mesh access-map PATH... [--format markdown|json|mermaid] [--output FILE]',
-  '                                      [--edge-principal HOST=PRINCIPAL]...',
+  '                                      [--edge-principal HOST=PRINCIPAL]... [--root-namespace NS]...',
   '',
   'Who can call which endpoint, through which door, on which paths and methods, read from',
   'Kubernetes manifests alone (files or folders of YAML or JSON; folders are read recursively):',
@@ -26,6 +26,8 @@ export const accessMapHelp = [
   '                               controller is not in the manifests (F5 NGINX Ingress Controller,',
   '                               ingress-nginx); repeat for each host; e.g.',
   '                               --edge-principal claims.contoso.com=cluster.local/ns/nginx-ingress/sa/nginx-ingress',
+  '  --root-namespace NS          Istio\'s root namespace, whose AuthorizationPolicies apply mesh-wide;',
+  '                               repeat for several (default istio-system, aks-istio-system)',
   '  -h, --help                   print this help',
   '',
   'exit status: 0 the map was written, 2 usage error or manifests that cannot be read',
@@ -34,7 +36,8 @@ export const accessMapHelp = [
 
 /**
  * `cdk8s-azureml-mesh access-map PATH... [--format F] [--output FILE]
- * [--edge-principal HOST=PRINCIPAL]...`: the access map of the manifests.
+ * [--edge-principal HOST=PRINCIPAL]... [--root-namespace NS]...`: the
+ * access map of the manifests.
  * Exits 0 when written; 2 for a usage error or manifests that cannot be read
  * (the message on standard error).
  */
@@ -53,6 +56,7 @@ export function accessMapCommand(args: readonly string[], io: CliIo): number {
         'format': { type: 'string' },
         'output': { type: 'string', short: 'o' },
         'edge-principal': { type: 'string', multiple: true },
+        'root-namespace': { type: 'string', multiple: true },
         'help': { type: 'boolean', short: 'h' },
       },
     });
@@ -60,7 +64,7 @@ export function accessMapCommand(args: readonly string[], io: CliIo): number {
     const err = e as NodeJS.ErrnoException;
     const option = /'(-[^' ]+)/.exec(err.message)?.[1];
     if (err.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      return fail(`unknown option "${option}"; expected --format, --output (-o), --edge-principal or --help`);
+      return fail(`unknown option "${option}"; expected --format, --output (-o), --edge-principal, --root-namespace or --help`);
     }
     if (err.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) return fail(`option ${option} needs a value; see --help`);
     return fail(`${lowerFirst(err.message.split('. ')[0])}; see --help`);
@@ -88,6 +92,10 @@ export function accessMapCommand(args: readonly string[], io: CliIo): number {
     edgePrincipals[host] = principal;
   }
 
+  const rootNamespaces = values['root-namespace'];
+  const badRoot = rootNamespaces?.find((ns) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns));
+  if (badRoot !== undefined) return fail(`--root-namespace must be a namespace name (a DNS label), got "${badRoot}"`);
+
   let set: ManifestSet;
   try {
     set = ManifestSet.load(positionals);
@@ -95,7 +103,7 @@ export function accessMapCommand(args: readonly string[], io: CliIo): number {
     if (e instanceof ManifestError) return fail(e.message);
     throw e;
   }
-  const rows = accessMapFromManifests(set, { edgePrincipals });
+  const rows = accessMapFromManifests(set, { edgePrincipals, ...(rootNamespaces ? { rootNamespaces } : {}) });
   const text = format === 'json'
     ? accessMapJson(rows, { source: positionals.join(' ') })
     : format === 'mermaid'

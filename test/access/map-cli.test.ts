@@ -77,6 +77,19 @@ describe('cdk8s-azureml-mesh access-map', () => {
     expect(claims(after.stdout)).toEqual(['edge claims.contoso.com']);
   });
 
+  test('--root-namespace names the mesh\'s root namespace: its policies without a selector apply everywhere', () => {
+    const file = path.join(dir, 'root.yaml');
+    fs.writeFileSync(file, [
+      'apiVersion: v1\nkind: Service\nmetadata: { name: s, namespace: a }\nspec: { selector: { app: s } }',
+      'apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: { name: all, namespace: mesh-root }\n'
+        + 'spec: { rules: [{ from: [{ source: { principals: [cluster.local/ns/x/sa/y] } }] }] }',
+    ].join('\n---\n'));
+    const callers = (argv: string[]) => JSON.parse(run('access-map', file, '--format', 'json', ...argv).stdout).rows
+      .filter((r: any) => r.endpoint === 'a/s').map((r: any) => r.caller);
+    expect(callers([])).toEqual(['anyone (no ALLOW policy)']);
+    expect(callers(['--root-namespace', 'mesh-root'])).toEqual(['no token via cluster.local/ns/x/sa/y (mesh-wide AuthorizationPolicy mesh-root/all)']);
+  });
+
   test('the same manifests give the same bytes, whatever the order the files are named in', () => {
     const files = fs.readdirSync(dist).map((f) => path.join(dist, f));
     const a = run('access-map', '--format', 'json', ...files);
@@ -89,10 +102,11 @@ describe('cdk8s-azureml-mesh access-map', () => {
     [['access-map'], /^cdk8s-azureml-mesh access-map: no manifest paths given; pass files or folders of YAML/],
     [['access-map', 'dist', '--format', 'xml'], /^cdk8s-azureml-mesh access-map: --format must be one of markdown, json, mermaid, got "xml"\n$/],
     [['access-map', 'dist', '--format'], /^cdk8s-azureml-mesh access-map: option --format needs a value; see --help\n$/],
-    [['access-map', 'dist', '--bogus'], /^cdk8s-azureml-mesh access-map: unknown option "--bogus"; expected --format, --output \(-o\), --edge-principal or --help\n$/],
+    [['access-map', 'dist', '--bogus'], /^cdk8s-azureml-mesh access-map: unknown option "--bogus"; expected --format, --output \(-o\), --edge-principal, --root-namespace or --help\n$/],
     [['access-map', 'dist', '--edge-principal', 'no-equals-sign'], /--edge-principal must be HOST=PRINCIPAL \(e\.g\. .*\), got "no-equals-sign"\n$/],
     [['access-map', 'dist', '--edge-principal', '=cluster.local/ns/a/sa/b'], /--edge-principal must be HOST=PRINCIPAL .*, got "=cluster.local\/ns\/a\/sa\/b"\n$/],
     [['access-map', 'dist', '--edge-principal', 'a.com=p1', '--edge-principal', 'a.com=p2'], /--edge-principal gives host "a\.com" two principals, "p1" and "p2"; give one per host\n$/],
+    [['access-map', 'dist', '--root-namespace', 'Istio System'], /--root-namespace must be a namespace name \(a DNS label\), got "Istio System"\n$/],
   ])('usage errors exit 2 with the reason on standard error: %j', (argv, message) => {
     const { status, stdout, stderr } = run(...argv);
     expect(status).toBe(2);
@@ -117,7 +131,7 @@ describe('cdk8s-azureml-mesh access-map', () => {
     expect(status).toBe(0);
     expect(stdout).toBe(accessMapHelp);
     expect(accessMapHelp).toMatch(/^usage: cdk8s-azureml-mesh access-map PATH\.\.\. \[--format markdown\|json\|mermaid\] \[--output FILE\]/);
-    for (const flag of ['--format', '--output', '--edge-principal', '--help']) expect(accessMapHelp).toContain(flag);
+    for (const flag of ['--format', '--output', '--edge-principal', '--root-namespace', '--help']) expect(accessMapHelp).toContain(flag);
     expect(accessMapHelp).toContain('exit status: 0 the map was written, 2 usage error or manifests that cannot be read');
   });
 
