@@ -85,6 +85,9 @@ interface Route {
   readonly selector?: Record<string, string>;
 }
 
+/** Istio GatewayClasses whose Gateways are not edges: ambient waypoints, multi-network gateways. */
+const NOT_EDGE_CLASSES = new Set(['istio-waypoint', 'istio-east-west', 'istio-remote']);
+
 /** The keys of `from.source` a row reads into `principal` and `token`; every other key is spelled out in `caller`. */
 const READ_SOURCE_KEYS = new Set(['principals', 'requestPrincipals']);
 /** The keys of `to.operation` a row reads into `paths` and `methods`. */
@@ -110,7 +113,8 @@ const READ_OPERATION_KEYS = new Set(['paths', 'methods']);
  * - `paths` and `methods` from `to.operation`;
  * - `door` `edge <host>` when the principal is an edge's (a Gateway API
  *   Gateway's automated deployment, ServiceAccount
- *   `<gateway name>-<gatewayClassName>` in its namespace; the pods an Istio
+ *   `<gateway name>-<gatewayClassName>` in its namespace, or the one its
+ *   `gateway.istio.io/service-account` annotation names; the pods an Istio
  *   Gateway selects, or the AKS add-on's and upstream Istio's ingress
  *   gateways when those pods are not in the set; `options.edgePrincipals`),
  *   one row per host whose routes lead to the Service's pods; `mesh` otherwise;
@@ -412,12 +416,14 @@ function readEdges(set: ManifestSet): EdgeController[] {
   const edges: EdgeController[] = [];
 
   // Gateway API: the automated deployment runs as ServiceAccount <gateway>-<gatewayClassName>
+  // (Istio: the annotation gateway.istio.io/service-account overrides it; waypoints and east-west gateways are no edges)
   const routes = set.ofKind('HTTPRoute', 'gateway.networking.k8s.io').concat(set.ofKind('GRPCRoute', 'gateway.networking.k8s.io'));
   for (const g of set.ofKind('Gateway', 'gateway.networking.k8s.io')) {
     const ns = namespaceOf(g.object);
     const name = g.object.metadata?.name ?? '';
     const cls = g.object.spec?.gatewayClassName;
-    if (!cls) continue;
+    if (!cls || NOT_EDGE_CLASSES.has(cls)) continue;
+    const serviceAccount = g.object.metadata?.annotations?.['gateway.istio.io/service-account'] || `${name}-${cls}`;
     const listeners: any[] = Array.isArray(g.object.spec?.listeners) ? g.object.spec.listeners : [];
     const listenerHosts = sortStrings(new Set(listeners.map((l) => l?.hostname).filter((h): h is string => typeof h === 'string')));
     const gwRoutes: Route[] = [];
@@ -441,7 +447,7 @@ function readEdges(set: ManifestSet): EdgeController[] {
         }
       }
     }
-    edges.push({ principalSuffixes: [`/ns/${ns}/sa/${name}-${cls}`], hosts: listenerHosts.length ? listenerHosts : ['*'], routes: gwRoutes });
+    edges.push({ principalSuffixes: [`/ns/${ns}/sa/${serviceAccount}`], hosts: listenerHosts.length ? listenerHosts : ['*'], routes: gwRoutes });
   }
 
   // Istio Gateway: the pods it selects (any namespace), or the well-known ingress gateways when they are not in the set

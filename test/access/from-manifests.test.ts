@@ -354,6 +354,37 @@ spec:
     expect(rows.map((r) => [r.endpoint, r.door, r.token])).toEqual([['ml/model', 'edge canary.contoso.com', 'any']]);
   });
 
+  test('doors: a Gateway API Gateway whose ServiceAccount an annotation names; a waypoint is no edge', () => {
+    // Istio's release note https://github.com/istio/istio/blob/master/releasenotes/notes/gateway-naming.yaml: "Gateway naming conventions
+    // to be concatenation of `Name` and `GatewayClassName`. ... Naming convention affects name of Deployment, Service and Service Account."
+    // and "The `gateway.istio.io/name-override` and `gateway.istio.io/service-account` annotations can be used to continue using the old convention"
+    // (the deployment controller reads the ServiceAccount from gateway.istio.io/service-account, else the default name)
+    const yaml = (annotations: string, cls = 'istio') => `${workload('ml', 'model', { app: 'model' })}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: edge, namespace: ml, annotations: { ${annotations} } }
+spec: { gatewayClassName: ${cls}, listeners: [{ name: http, port: 80, protocol: HTTP, hostname: a.contoso.com }] }
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: model, namespace: ml }
+spec:
+  selector: { matchLabels: { app: model } }
+  rules: [{ from: [{ source: { principals: [cluster.local/ns/ml/sa/shared-gw, cluster.local/ns/ml/sa/edge-istio-waypoint] } }] }]
+`;
+    const doors = (rows: AccessMapRow[]) => rows.map((r) => [r.principal, r.door]);
+    expect(doors(mapYaml(yaml('gateway.istio.io/service-account: shared-gw')))).toEqual([
+      // no route leads anywhere: the listener's hostname
+      ['cluster.local/ns/ml/sa/shared-gw', 'edge a.contoso.com'],
+      ['cluster.local/ns/ml/sa/edge-istio-waypoint', 'mesh'],
+    ]);
+    expect(doors(mapYaml(yaml('', 'istio-waypoint')))).toEqual([
+      ['cluster.local/ns/ml/sa/edge-istio-waypoint', 'mesh'],
+      ['cluster.local/ns/ml/sa/shared-gw', 'mesh'],
+    ]);
+  });
+
   test('a policy on only some of a Service\'s pods says which; an ALLOW policy protecting no Service is an endpoint of its own', () => {
     const rows = mapYaml(`${workload('ml', 'blue', { app: 'model', version: 'blue' })}
 ---
