@@ -131,7 +131,9 @@ const READ_OPERATION_KEYS = new Set(['paths', 'methods']);
  * gives no row. A Service whose selector adds labels to another Service's of
  * the same namespace (the per-version Services of a traffic split) is read
  * as part of that one. An ALLOW policy that applies to no Service of the set
- * still gives its rows, under `<namespace>/pods <selector>`.
+ * still gives its rows, under `<namespace>/pods <selector>` (or
+ * `<namespace>/<Kind> <name>` of what its `targetRefs` name, e.g. an edge's
+ * Gateway).
  * Rows that differ only by the claim carrying one client id (`azp` in v2
  * tokens, `appid` in v1) are one row with both alternatives.
  */
@@ -172,9 +174,18 @@ export function accessMapFromManifests(set: ManifestSet, options: AccessMapFromM
     }
   }
 
-  // ALLOW policies that protect no Service of the set: their pods are endpoints too
+  // ALLOW policies that protect no Service of the set: their pods (or the object they target) are endpoints too
   for (const p of policies) {
-    if (p.action !== 'ALLOW' || used.has(p) || p.targetRefs.length) continue;
+    if (p.action !== 'ALLOW' || used.has(p)) continue;
+    if (p.targetRefs.length) {
+      for (const ref of p.targetRefs) {
+        const target = `${String(ref?.kind ?? 'Service')} ${String(ref?.name ?? '')}`;
+        const workload: Workload = { labels: {}, ref: target };
+        const endpoint: Endpoint = { namespace: p.namespace, name: target, id: `${p.namespace}/${target}`, selector: {}, labels: {}, workloads: [workload] };
+        rows.push(...policyRows(p, endpoint, [workload], false, edges, options.edgePrincipals ?? {}));
+      }
+      continue;
+    }
     const selector = p.selector ?? {};
     const pods = Object.keys(selector).length ? `pods ${formatLabels(selector)}` : 'pods *';
     const workload: Workload = { labels: selector, ref: pods };

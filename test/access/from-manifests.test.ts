@@ -449,6 +449,18 @@ spec:
     ]);
   });
 
+  test('an ALLOW policy on an edge Gateway (targetRefs) is shown under the Gateway, not dropped', () => {
+    const rows = mapYaml(`
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: office-only, namespace: ingress }
+spec:
+  targetRefs: [{ kind: Gateway, group: gateway.networking.k8s.io, name: public }]
+  rules: [{ from: [{ source: { remoteIpBlocks: [203.0.113.0/24] } }] }]
+`);
+    expect(rows.map((r) => [r.endpoint, r.caller])).toEqual([['ingress/Gateway public', 'no token via any peer, if remoteIpBlocks=[203.0.113.0/24]']]);
+  });
+
   test('the same manifests in another file order give the same rows', () => {
     const docs = [workload('a', 'one', { app: 'one' }), denyWithoutToken('a', { app: 'one' }), workload('b', 'two', { app: 'two' })];
     expect(mapYaml(docs.join('---\n'))).toEqual(mapYaml([...docs].reverse().join('---\n')));
