@@ -107,7 +107,8 @@ export function accessMapMarkdown(rows: readonly AccessMapRow[], options: Access
     ...(options.source !== undefined ? [oneLine(options.source), ''] : []),
     'One line per caller, endpoint and door. door: `mesh` (from a pod in the mesh) or `edge <host>`; principal: the mesh identity '
       + 'the endpoint sees (`*`: any peer); token: what the token must carry beyond a valid token of the endpoint\'s issuers and audiences '
-      + '(`any`: nothing more, `none`: no token needed); `any` paths or methods: no restriction; Azure role: `-` when Azure checks none.',
+      + '(`any`: nothing more, `none`: no token needed); `any` paths or methods: no restriction; Azure role: `-` when Azure checks none '
+      + '(or the map was read from manifests, which do not say).',
     '',
     '| endpoint | door | caller | principal | token | paths | methods | Azure role |',
     '|---|---|---|---|---|---|---|---|',
@@ -219,11 +220,11 @@ function listCell(values: readonly string[]): string {
 
 /**
  * One Markdown table cell: line breaks as spaces; `\`, `|`, the backtick and
- * the characters that start emphasis, HTML or links escaped with `\`, so the
- * cell renders as the text and never splits the row.
+ * the characters that start emphasis, HTML, entities or links escaped with
+ * `\`, so the cell renders as the text and never splits the row.
  */
 export function markdownCell(text: string): string {
-  return oneLine(text).replace(/[\\|`*_<>[\]]/g, (c) => `\\${c}`);
+  return oneLine(text).replace(/[\\|`*_<>&[\]]/g, (c) => `\\${c}`);
 }
 
 function oneLine(text: string): string {

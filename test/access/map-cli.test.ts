@@ -126,6 +126,15 @@ describe('cdk8s-azureml-mesh access-map', () => {
     expect(unwritable.stderr).toMatch(/--output .*map\.md: cannot write \(ENOENT\)\n$/);
   });
 
+  test('docs/cli.md shows the real output of access-map dist/ (the examples), up to the folder\'s name', () => {
+    const page = fs.readFileSync(path.join(root, 'docs/cli.md'), 'utf8');
+    const start = page.indexOf('````markdown\n') + '````markdown\n'.length;
+    const pasted = page.slice(start, page.indexOf('````', start));
+    const withoutSource = (text: string) => text.split('\n').filter((l) => !l.startsWith('Read from the manifests in ')).join('\n');
+    expect(pasted).toContain('Read from the manifests in `dist/` by `cdk8s-azureml-mesh access-map`.');
+    expect(withoutSource(pasted)).toBe(withoutSource(run('access-map', dist).stdout));
+  });
+
   test('--help prints the forms, flags and exit statuses, exit 0', () => {
     const { status, stdout } = run('access-map', '--help');
     expect(status).toBe(0);

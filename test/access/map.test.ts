@@ -89,9 +89,9 @@ describe('accessMapMarkdown', () => {
   });
 
   test('cells are escaped: a pipe or a backtick never splits the row or opens code, line breaks never end it', () => {
-    const md = accessMapMarkdown([row({ caller: 'a|b `c` *d* _e_ <f> [g]\\h\ni', paths: ['/x|y'] })], { mermaid: false });
+    const md = accessMapMarkdown([row({ caller: 'a|b `c` *d* _e_ <f> [g]\\h\ni &amp;', paths: ['/x|y'] })], { mermaid: false });
     const [line] = tableLines(md);
-    expect(line).toBe('| fraud/fraud-model | mesh | a\\|b \\`c\\` \\*d\\* \\_e\\_ \\<f\\> \\[g\\]\\\\h i | \\* | roles=Fraud.Score | /x\\|y | POST | - |');
+    expect(line).toBe('| fraud/fraud-model | mesh | a\\|b \\`c\\` \\*d\\* \\_e\\_ \\<f\\> \\[g\\]\\\\h i \\&amp; | \\* | roles=Fraud.Score | /x\\|y | POST | - |');
     // 9 unescaped pipes: 8 cells
     expect(line.match(/(?<!\\)\|/g)).toHaveLength(9);
     expect(markdownCell('plain text-1.2/3')).toBe('plain text-1.2/3');
