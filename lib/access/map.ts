@@ -205,13 +205,13 @@ export function mermaidId(name: string, hashDigits = 10): string {
  * Text for a quoted Mermaid label: the characters that end or change a
  * quoted label written as Mermaid entity codes (`#quot;` for `"`, `#35;` for
  * `#` so text never reads as an entity, `#lt;` `#gt;` `#amp;` for HTML
- * labels, `#96;` for the backtick that starts a Markdown string), line
- * breaks as spaces.
+ * labels, `#96;` for the backtick that starts a Markdown string, `#124;`
+ * for the `|` that ends an edge label), line breaks as spaces.
  */
 export function mermaidText(text: string): string {
   return text
     .replace(/[\r\n]+/g, ' ')
-    .replace(/[#"<>&`]/g, (c) => ({ '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;', '&': '#amp;', '`': '#96;' })[c]!);
+    .replace(/[#"<>&`|]/g, (c) => ({ '#': '#35;', '"': '#quot;', '<': '#lt;', '>': '#gt;', '&': '#amp;', '`': '#96;', '|': '#124;' })[c]!);
 }
 
 function listCell(values: readonly string[]): string {

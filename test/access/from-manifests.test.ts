@@ -87,6 +87,20 @@ describe('accessMapFromManifests over the examples', () => {
     expect(app.map((r) => r.token)).toEqual(['appid=aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee or azp=aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee']);
   });
 
+  test('public-edges: the door of each edge kind (Istio Gateway on the AKS add-on, NGINX Gateway Fabric, a route to an InferencePool)', () => {
+    const rows = mapOf(EXAMPLES.find((e) => e.name === 'public-edges')!.build);
+    expect(rows.map((r) => [r.endpoint, r.door, r.principal])).toEqual([
+      // F5 NGINX Ingress Controller: its controller is not in the manifests (see the next test)
+      ['claims/claims-model', 'mesh', 'cluster.local/ns/nginx-ingress/sa/nginx-ingress'],
+      // NGINX Gateway Fabric provisions <gateway>-<class>: embeddings-nginx
+      ['embeddings/embeddings-model', 'edge embeddings.contoso.com', 'cluster.local/ns/embeddings/sa/embeddings-nginx'],
+      // the HTTPRoute's backend is the InferencePool, whose selector picks the Service's pods
+      ['llm/qwen3', 'edge llm.contoso.com', 'cluster.local/ns/llm-edge/sa/llm-istio'],
+      // an Istio Gateway selecting the AKS add-on's external ingress gateway, whose pods are installed with the add-on
+      ['risk/risk-model', 'edge risk.contoso.com', 'cluster.local/ns/aks-istio-ingress/sa/aks-istio-ingressgateway-external'],
+    ]);
+  });
+
   test('an F5 VirtualServer edge reads as mesh until its controller\'s principal is given for the host', () => {
     const example = EXAMPLES.find((e) => e.name === 'public-edges')!;
     const set = ManifestSet.fromObjects(synthApp(example.build).manifests);

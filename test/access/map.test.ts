@@ -202,7 +202,7 @@ describe('accessMapMermaid', () => {
   test('labels are quoted and escaped with Mermaid entity codes', () => {
     // https://mermaid.js.org/syntax/flowchart.html#entity-codes-to-escape-characters:
     // "It is possible to escape characters using the syntax exemplified here." (A["A double quote:#quot;"])
-    expect(mermaidText('say "hi" #1 <b> & `x`\nnext')).toBe('say #quot;hi#quot; #35;1 #lt;b#gt; #amp; #96;x#96; next');
+    expect(mermaidText('say "hi" #1 <b> & `x` a|b\nnext')).toBe('say #quot;hi#quot; #35;1 #lt;b#gt; #amp; #96;x#96; a#124;b next');
     const out = accessMapMermaid([row({ caller: 'roles="x" <y>', paths: ['/a#b'] })]);
     expect(out).toContain('["roles=#quot;x#quot; #lt;y#gt;"]');
     expect(out).toContain('-->|"POST /a#35;b"|');
