@@ -136,6 +136,11 @@ const READ_OPERATION_KEYS = new Set(['paths', 'methods']);
  * Gateway).
  * Rows that differ only by the claim carrying one client id (`azp` in v2
  * tokens, `appid` in v1) are one row with both alternatives.
+ *
+ * The map says what ALLOW rules admit: DENY policies narrow it only as the
+ * token requirement above; CUSTOM (ext-authz) and AUDIT policies,
+ * PeerAuthentication and NetworkPolicies are not read (`explain` and `lint`
+ * do).
  */
 export function accessMapFromManifests(set: ManifestSet, options: AccessMapFromManifestsOptions = {}): AccessMapRow[] {
   const roots = new Set(options.rootNamespaces ?? ['istio-system', 'aks-istio-system']);
