@@ -1,8 +1,8 @@
 /**
  * Synthesizes every example (run by `npm run synth` and `cdk8s synth`):
  * the Kubernetes manifests into dist/ (or CDK8S_OUTDIR), and only them, so
- * `kubectl apply -f dist/` reads Kubernetes objects only; the Azure plan
- * (azure-plan.json) and the diagnostics reports (diagnostics.json,
+ * `kubectl apply -f dist/` reads Kubernetes objects only; the access map
+ * (access-map.md/.json/.mmd), the Azure plan (azure-plan.json) and the diagnostics reports (diagnostics.json,
  * diagnostics.sarif) into azureml-mesh.out/ beside it (or
  * CDK8S_AZUREML_MESH_OUTDIR). See docs/diagnostics.md.
  */

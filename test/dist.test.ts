@@ -76,7 +76,7 @@ describe('cdk8s synth of the examples', () => {
       expect(problems).toEqual([]);
       expect(objects).toBeGreaterThan(50);
       expect(fs.readdirSync(path.join(dir, 'dist')).every((f) => f.endsWith('.k8s.yaml'))).toBe(true);
-      expect(fs.readdirSync(path.join(dir, 'azureml-mesh.out')).sort()).toEqual(['azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
+      expect(fs.readdirSync(path.join(dir, 'azureml-mesh.out')).sort()).toEqual(['access-map.json', 'access-map.md', 'access-map.mmd', 'azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
       const plan = JSON.parse(fs.readFileSync(path.join(dir, 'azureml-mesh.out', 'azure-plan.json'), 'utf8'));
       expect(plan.schemaVersion).toBe(1);
       expect(plan.roleAssignments.length).toBeGreaterThan(0);
@@ -94,7 +94,7 @@ describe('cdk8s synth of the examples', () => {
       expect(docs.length).toBeGreaterThan(50);
       expect(docs.every((o) => typeof o.kind === 'string' && typeof o.apiVersion === 'string' && o.metadata?.name)).toBe(true);
       expect(run.stdout).not.toContain('roleAssignments');
-      expect(run.stderr).toContain('[cdk8s-azureml-mesh] wrote azure-plan.json, diagnostics.json, diagnostics.sarif to azureml-mesh.out/');
+      expect(run.stderr).toContain('[cdk8s-azureml-mesh] wrote access-map.json, access-map.md, access-map.mmd, azure-plan.json, diagnostics.json, diagnostics.sarif to azureml-mesh.out/');
       expect(JSON.parse(fs.readFileSync(path.join(dir, 'azureml-mesh.out', 'azure-plan.json'), 'utf8')).schemaVersion).toBe(1);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

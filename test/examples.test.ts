@@ -311,7 +311,7 @@ describe('examples', () => {
       'batch-scorer.k8s.yaml', 'claims-triage.k8s.yaml', 'embeddings.k8s.yaml', 'fraud-scoring.k8s.yaml', 'llm.k8s.yaml',
       'mesh-egress-scoring-jobs.k8s.yaml', 'risk-scoring.k8s.yaml', 'scoring-jobs.k8s.yaml',
     ]);
-    expect(a.mesh.files).toEqual(['azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
+    expect(a.mesh.files).toEqual(['access-map.json', 'access-map.md', 'access-map.mmd', 'azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
     expect(b.manifests.content).toBe(a.manifests.content);
     expect(b.mesh.content).toBe(a.mesh.content);
   });

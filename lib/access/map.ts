@@ -105,9 +105,9 @@ export function accessMapMarkdown(rows: readonly AccessMapRow[], options: Access
     `# ${oneLine(options.title ?? 'Access map')}`,
     '',
     ...(options.source !== undefined ? [oneLine(options.source), ''] : []),
-    'One line per caller, endpoint and door. door: `mesh` (from a pod in the mesh) or `edge <host>`; principal: the mesh identity '
+    'One line per caller, endpoint and door. door: `mesh` (from a pod in the mesh), `edge <host>`, or `egress` (out to an Azure ML managed endpoint); principal: the mesh identity '
       + 'the endpoint sees (`*`: any peer); token: what the token must carry beyond a valid token of the endpoint\'s issuers and audiences '
-      + '(`any`: nothing more, `none`: no token needed); `any` paths or methods: no restriction; Azure role: `-` when Azure checks none '
+      + '(`any`: nothing more, `none`: no token needed, `azure`: Azure ML checks the token and the role); `any` paths or methods: no restriction; Azure role: `-` when Azure checks none '
       + '(or the map was read from manifests, which do not say).',
     '',
     '| endpoint | door | caller | principal | token | paths | methods | Azure role |',

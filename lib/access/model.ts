@@ -1,8 +1,13 @@
 import { IConstruct } from 'constructs';
+import { Artifacts } from '../diagnostics/artifacts';
 import { Caller, CallerKind, ClaimCondition } from '../callers/caller';
 import type { TokenIssuer } from '../entra/tenant';
 import { canonicalJson, compareStrings, sortStrings } from '../util/names';
+import { accessMapJson, accessMapMarkdown, accessMapMermaid } from './map';
 import type { AccessMapRow } from './map-row';
+
+/** The access map files `app.synth()` writes into the library's output folder (beside the manifests, never among them). */
+export const ACCESS_MAP_FILES = { markdown: 'access-map.md', json: 'access-map.json', mermaid: 'access-map.mmd' } as const;
 
 /**
  * How requests reach an endpoint:
@@ -122,6 +127,13 @@ export class AccessModel {
     if (!model) {
       model = new AccessModel();
       AccessModel.byApp.set(root, model);
+      const created = model;
+      // written by app.synth() on success, removed on failure: a stale map never outlives a failed synth
+      const artifacts = Artifacts.of(root);
+      const onSuccess = (render: (rows: AccessMapRow[]) => string) => (outcome: { error?: unknown }) => (outcome.error === undefined ? render(created.rows()) : undefined);
+      artifacts?.add(ACCESS_MAP_FILES.markdown, onSuccess((rows) => accessMapMarkdown(rows)));
+      artifacts?.add(ACCESS_MAP_FILES.json, onSuccess((rows) => accessMapJson(rows)));
+      artifacts?.add(ACCESS_MAP_FILES.mermaid, onSuccess((rows) => accessMapMermaid(rows)));
     }
     return model;
   }

@@ -1,10 +1,13 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { Chart, Testing } from 'cdk8s';
 import { EXAMPLES } from '../../examples';
 import { TEST_APPS } from '../apps';
 import { Caller, EndpointBackend, EntraTenant, SecureMlEndpoint, TokenVersion } from '../../lib';
 import { AccessModel } from '../../lib/access/model';
+import { accessMapFromManifests } from '../../lib/access/from-manifests';
+import { ManifestSet } from '../../lib/access/manifests';
 import { synthApp, allowPolicy } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -112,5 +115,40 @@ describe('the access model', () => {
     expect(src('callers/caller.ts')).not.toMatch(/from '\.\.\/imports\//);
     expect(src('azure/plan.ts')).not.toMatch(/from '\.\.\/identity\//);
     expect(src('access/model.ts')).not.toMatch(/from '\.\.\/(imports|mesh|edge)\//);
+  });
+
+  test('the map from the declaration agrees with the map read back from the manifests alone (every example and test app)', () => {
+    // from manifests alone, doors of controllers installed elsewhere (F5, ingress-nginx, shared Gateways) read `mesh`,
+    // and a Service the app does not write reads as its pods: compare who, with which token, on which operations
+    const who = (r: { principal: string; token: string; paths: readonly string[]; methods: readonly string[] }) => JSON.stringify([r.principal, r.token, r.paths, r.methods]);
+    for (const a of [...EXAMPLES, ...TEST_APPS]) {
+      const declared = model((app) => a.build(app)).rows().filter((r) => r.token !== 'azure');
+      const read = accessMapFromManifests(ManifestSet.fromObjects(synthApp((app) => a.build(app)).manifests));
+      const readWho = new Set(read.map(who));
+      for (const row of declared) expect([a.name, readWho.has(who(row))]).toEqual([a.name, true]);
+    }
+    // where the manifests hold every door, the two maps are the same rows but for the declared caller names
+    const fraud = EXAMPLES.find((e) => e.name === 'fraud-scoring')!;
+    const strip = (r: { endpoint: string; door: string }) => JSON.stringify([r.endpoint, r.door, who(r as never)]);
+    expect(accessMapFromManifests(ManifestSet.fromObjects(synthApp((app) => fraud.build(app)).manifests)).map(strip).sort())
+      .toEqual(model((app) => fraud.build(app)).rows().map(strip).sort());
+  });
+
+  test('app.synth() writes the access map beside the manifests (Markdown, JSON, Mermaid), byte-identical across runs', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'access-map-'));
+    const run = () => {
+      const app = Testing.app({ outdir: path.join(dir, 'dist') });
+      app.node.setContext('cdk8s-azureml-mesh/outdir', path.join(dir, 'out'));
+      EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app);
+      app.synth();
+      return ['access-map.md', 'access-map.json', 'access-map.mmd'].map((f) => fs.readFileSync(path.join(dir, 'out', f), 'utf8'));
+    };
+    const [md, json, mmd] = run();
+    expect(run()).toEqual([md, json, mmd]);
+    expect(fs.readdirSync(path.join(dir, 'dist')).some((f) => f.startsWith('access-map'))).toBe(false);
+    expect(md).toContain('| fraud/fraud-model | edge fraud.contoso.com | appRole Fraud.Score | cluster.local/ns/fraud-edge/sa/fraud-edge-istio | roles=Fraud.Score | /score | POST | - |');
+    expect(JSON.parse(json).rows).toHaveLength(3);
+    expect(mmd).toMatch(/^flowchart LR\n/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });

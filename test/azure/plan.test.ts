@@ -94,7 +94,7 @@ describe('AzurePlan', () => {
   test('synth writes azure-plan.json to the library\'s output folder, not among the manifests', () => {
     const { json, outdir, meshdir } = plan(app([0, 1, 2]));
     expect(fs.readdirSync(outdir).sort()).toEqual(['batch.k8s.yaml', 'fraud.k8s.yaml', 'mesh-egress-batch.k8s.yaml']);
-    expect(fs.readdirSync(meshdir).sort()).toEqual(['azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
+    expect(fs.readdirSync(meshdir).sort()).toEqual(['access-map.json', 'access-map.md', 'access-map.mmd', 'azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
     const doc = JSON.parse(json);
     expect(doc.schemaVersion).toBe(1);
     expect(doc.identities).toHaveLength(3);
