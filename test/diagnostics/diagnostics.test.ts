@@ -168,7 +168,7 @@ describe('reports written by app.synth()', () => {
     const { error, stderr } = capture({ GITHUB_ACTIONS: 'true', CDK8S_AZUREML_MESH_PRINT_WARNINGS: undefined }, () => app.synth());
     expect(error).toBeUndefined();
     expect(fs.readdirSync(outdir).sort()).toEqual(['batch.k8s.yaml', 'fraud.k8s.yaml']);
-    expect(fs.readdirSync(meshdir).sort()).toEqual(['azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
+    expect(fs.readdirSync(meshdir).sort()).toEqual(['access-map.json', 'access-map.md', 'access-map.mmd', 'azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
 
     const report = read(meshdir, 'diagnostics.json');
     expect(report).toMatchObject({ succeeded: true, errors: 0, warnings: 1 });
