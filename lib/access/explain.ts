@@ -10,6 +10,7 @@
  * @see https://istio.io/latest/docs/concepts/security/#authorization-policy-precedence
  */
 import { AKS_ISTIO_EXTERNAL_GATEWAY, AKS_ISTIO_INTERNAL_GATEWAY, ISTIO_INGRESS_GATEWAY } from '../edge/istio-gateway';
+import { explainEgress } from './explain-egress';
 import { ExplainWorkload, HopOutcome, HopRequest, IstioEvalOptions, evaluateHop, inIpBlock } from './explain-istio';
 import { KubeObject, ManifestEntry, ManifestSet, matchesLabels, namespaceOf, objectRef } from './manifests';
 
@@ -38,10 +39,21 @@ export interface ExplainToken {
   readonly queryParam?: string;
 }
 
+/** Where the request goes: a Service in the manifests, or an external host. */
+export type ExplainTarget =
+  | { readonly namespace: string; readonly service: string; readonly host?: undefined }
+  | { readonly host: string; readonly namespace?: undefined; readonly service?: undefined };
+
 /** The request to explain. */
 export interface ExplainRequest {
-  /** The endpoint: the Service the request is for (with `viaEdge`, the Service the edge routes to). */
-  readonly to: { readonly namespace: string; readonly service: string };
+  /**
+   * The endpoint: the Service the request is for (with `viaEdge`, the
+   * Service the edge routes to), or an external host (a managed online
+   * endpoint's scoring host) a mesh workload (`principal`) calls: then only
+   * the egress side is evaluated (Sidecar, ServiceEntry), and the token is
+   * left to the external service.
+   */
+  readonly to: ExplainTarget;
   /** The HTTP method, e.g. `POST`. */
   readonly method: string;
   /** The path, e.g. `/score` (a query string is ignored by path matching). */
@@ -142,8 +154,8 @@ export interface ExplainDecision {
 
 /** One proxy on the way. */
 export interface ExplainHop {
-  /** `edge` or `backend`. */
-  readonly role: 'edge' | 'backend';
+  /** `edge`, `backend`, or `egress` (the caller's sidecar, for an external host). */
+  readonly role: 'edge' | 'backend' | 'egress';
   /** The workload that evaluated it, e.g. `Deployment fraud/fraud-model-blue`. */
   readonly workload: string;
   readonly verdict: 'ALLOW' | 'DENY';
@@ -221,7 +233,15 @@ export function explain(manifests: ManifestSet, request: ExplainRequest, options
   const hops: ExplainHop[] = [];
   const method = request.method.toUpperCase();
   const headers = lowerKeys(request.headers ?? {});
-  const service = findService(manifests, request.to.namespace, request.to.service);
+  if (request.to.host !== undefined) {
+    if (!request.principal) throw new ExplainError(`principal must be the calling workload's mesh principal for a request to the external host "${request.to.host}", got none`);
+    const out = explainEgress(manifests, request.principal, request.to.host, request.port, opts.rootNamespaces, trace);
+    hops.push({ role: 'egress', workload: `sidecar of ${request.principal.replace(/^spiffe:\/\//, '')}`, verdict: out.verdict, status: out.status, decidedBy: out.decidedBy });
+    trace.push(`verdict: ${out.verdict} ${out.status}`);
+    return { ...out, trace, hops };
+  }
+  const to = request.to as { namespace: string; service: string };
+  const service = findService(manifests, to.namespace, to.service);
 
   let pass: EdgePass;
   if (request.viaEdge !== undefined) {
@@ -438,6 +458,9 @@ function evaluateEdge(set: ManifestSet, request: ExplainRequest, method: string,
     return { hop, final: denyAt(route.status, [route.reason], { policy: found.ref, action: 'ROUTE' }) };
   }
   trace.push(`  route: ${route.description}`);
+  if (!route.services.some((s) => s.namespace === request.to.namespace) && route.pools.length === 0) {
+    throw new ExplainError(`to must be where the edge for "${host}" routes, got "${request.to.namespace}/${request.to.service}"; ${route.description}`);
+  }
   const fwdHeaders = { ...headers, ...outcome.setHeaders };
   for (const h of route.removeHeaders) delete fwdHeaders[h.toLowerCase()];
   for (const [k, v] of Object.entries(route.setHeaders)) fwdHeaders[k.toLowerCase()] = v;
