@@ -485,7 +485,7 @@ function conditionMisses(w: any, c: Ctx): string[] {
     if (!c.auth && key.startsWith('request.auth.')) out.push(`no valid token, so no ${describeKey(key)} (needs ${list(values)})`);
     else if (key === 'request.auth.claims[roles]') out.push(`token has no role ${list(values)}${attr ? ` (roles: ${list(attr.values)})` : ''}`);
     else if (key === 'request.auth.claims[groups]') out.push(`token has no group ${list(values)}${attr ? '' : ' (no groups claim)'}`);
-    else if (!attr) out.push(`request has no ${describeKey(key)} (needs ${list(values)})`);
+    else if (!attr) out.push(`${key.startsWith('request.auth.') ? 'token' : 'request'} has no ${describeKey(key)} (needs ${list(values)})`);
     else out.push(`${describeKey(key)} is ${list(attr.values)}, not ${list(values)}`);
   }
   if (notValues !== undefined && attr) {
