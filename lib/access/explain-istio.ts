@@ -402,7 +402,12 @@ function sourceMisses(s: any, c: Ctx): string[] {
   for (const [field, not] of [['ipBlocks', false], ['remoteIpBlocks', false], ['notIpBlocks', true], ['notRemoteIpBlocks', true]] as const) {
     const blocks: string[] | undefined = s[field];
     if (blocks === undefined) continue;
-    if (ip === undefined) c.notes.add(`${field} needs sourceIp; the request has none, treated as absent`);
+    if (ip === undefined) {
+      // an unknown address decides nothing: a rule with an IP field does not match (ALLOW or DENY alike)
+      c.notes.add(`${field} needs the client's address; the request gives none (sourceIp), so rules with IP fields do not match`);
+      out.push(`source ip unknown (${field} ${list(blocks)})`);
+      continue;
+    }
     const hit = blocks.find((b) => inIpBlock(b, ip));
     if (!not && hit === undefined) out.push(`source ip ${q(ip ?? '<unknown>')} is not in ${field} ${list(blocks)}`);
     if (not && hit !== undefined) out.push(`source ip ${q(ip ?? '')} is excluded by ${field} ${q(hit)}`);

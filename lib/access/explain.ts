@@ -10,6 +10,7 @@
  * @see https://istio.io/latest/docs/concepts/security/#authorization-policy-precedence
  */
 import { AKS_ISTIO_EXTERNAL_GATEWAY, AKS_ISTIO_INTERNAL_GATEWAY, ISTIO_INGRESS_GATEWAY } from '../edge/istio-gateway';
+import { nginxGatewayFabricResourceName } from '../edge/nginx-gateway-fabric';
 import { explainEgress } from './explain-egress';
 import { ExplainWorkload, HopOutcome, HopRequest, IstioEvalOptions, evaluateHop, inIpBlock } from './explain-istio';
 import { KubeObject, ManifestEntry, ManifestSet, matchesLabels, namespaceOf, objectRef } from './manifests';
@@ -100,9 +101,9 @@ export interface ExplainRequest {
    */
   readonly edgePrincipal?: string;
   /**
-   * The client's address (for `ipBlocks`, `remoteIpBlocks`, source ranges).
+   * The client's address (for `ipBlocks`, `remoteIpBlocks`, `source.ip`, source ranges).
    *
-   * @default - unknown: IP conditions do not match
+   * @default - unknown: a rule with an IP field (`ipBlocks` or `notIpBlocks`, ALLOW or DENY) does not match, and source ranges are not checked
    */
   readonly sourceIp?: string;
   /**
@@ -556,7 +557,8 @@ function gatewayApiEdge(set: ManifestSet, host: string): FoundEdge | undefined {
       enforce: noEnforcement(`${gwRef} is not in the manifests: nothing evaluated at the edge`) };
   }
   const description = `${sameParent.map((a) => objectRef(a.route.object)).join(', ')} on ${gwRef} listener ${a0.listener?.name ?? '?'} (class ${className})`;
-  const sa = className ? `${a0.gwName}-${className}` : undefined;
+  // the automated deployment's ServiceAccount: <gateway>-<class> (NGINX Gateway Fabric shortens long names with a hash)
+  const sa = className ? (isNgf ? nginxGatewayFabricResourceName(a0.gwName, className) : `${a0.gwName}-${className}`) : undefined;
   if (isIstio) {
     const pods = set.podTemplates().find((p) => p.namespace === a0.gwNs && p.labels['gateway.networking.k8s.io/gateway-name'] === a0.gwName);
     const workload: ExplainWorkload = {
