@@ -136,15 +136,15 @@ export function peerAuthentication(set: ManifestSet, wl: ExplainWorkload, port: 
       // port-level settings apply only with a workload selector, keyed by the workload's port
       const portMode = level === 'workload' ? spec.portLevelMtls?.[String(port)]?.mode : undefined;
       if (portMode && portMode !== 'UNSET') {
-        trace.push(`  PeerAuthentication: ${ref(e)} (${level}) portLevelMtls ${port}: ${portMode}`);
+        trace.push(`  ${ref(e)} (${level}) portLevelMtls ${port}: ${portMode}`);
         return { mode: portMode, source: ref(e) };
       }
       const mode = spec.mtls?.mode;
       if (mode && mode !== 'UNSET') {
-        trace.push(`  PeerAuthentication: ${ref(e)} (${level}) mtls ${mode}`);
+        trace.push(`  ${ref(e)} (${level}) mtls ${mode}`);
         return { mode, source: ref(e) };
       }
-      trace.push(`  PeerAuthentication: ${ref(e)} (${level}) mtls UNSET, inherits`);
+      trace.push(`  ${ref(e)} (${level}) mtls UNSET, inherits`);
     }
   }
   trace.push('  PeerAuthentication: none applies, PERMISSIVE (Istio\'s default)');
@@ -188,7 +188,7 @@ export function requestAuthentication(set: ManifestSet, wl: ExplainWorkload, req
   for (const e of set.ofKind('RequestAuthentication', 'security.istio.io')) {
     const scope = policyScope(e.object, wl, roots);
     if (!scope) continue;
-    trace.push(`  RequestAuthentication: ${ref(e)} applies (${scope}), issuers ${((e.object.spec?.jwtRules ?? []) as any[]).map((r) => `\`${r.issuer}\``).join(', ') || 'none'}`);
+    trace.push(`  ${ref(e)} applies (${scope}), issuers ${((e.object.spec?.jwtRules ?? []) as any[]).map((r) => `\`${r.issuer}\``).join(', ') || 'none'}`);
     ((e.object.spec?.jwtRules ?? []) as any[]).forEach((rule, index) => rules.push({ entry: e, rule, index }));
   }
   const token = req.token;
@@ -550,7 +550,7 @@ export function authorize(set: ManifestSet, wl: ExplainWorkload, req: HopRequest
     const scope = policyScope(e.object, wl, opts.rootNamespaces);
     if (!scope) continue;
     if (String(e.object.metadata.annotations?.[DRY_RUN] ?? '') === 'true') {
-      trace.push(`  AuthorizationPolicy: ${ref(e)} (${scope}) is a dry run (istio.io/dry-run), not enforced`);
+      trace.push(`  ${ref(e)} (${scope}) is a dry run (istio.io/dry-run), not enforced`);
       continue;
     }
     const action = String(e.object.spec?.action ?? 'ALLOW');
@@ -566,29 +566,29 @@ export function authorize(set: ManifestSet, wl: ExplainWorkload, req: HopRequest
     return rules.findIndex((r) => ruleMisses(r ?? {}, ctxFor(e)).length === 0);
   };
 
-  for (const { entry: e } of byAction.get('AUDIT') ?? []) trace.push(`  AuthorizationPolicy: ${ref(e)} AUDIT, ignored (it does not allow or deny)`);
+  for (const { entry: e } of byAction.get('AUDIT') ?? []) trace.push(`  ${ref(e)} AUDIT, ignored (it does not allow or deny)`);
 
   for (const { entry: e, scope } of byAction.get('CUSTOM') ?? []) {
     const i = matching(e);
     const provider = e.object.spec?.provider?.name ?? '<none>';
-    if (i < 0) { trace.push(`  AuthorizationPolicy: ${ref(e)} CUSTOM (${scope}): no rule matches`); continue; }
+    if (i < 0) { trace.push(`  ${ref(e)} CUSTOM (${scope}): no rule matches`); continue; }
     if (opts.custom === 'deny') {
-      trace.push(`  AuthorizationPolicy: ${ref(e)} CUSTOM rule ${i} matches: provider ${q(provider)} decides; assumed to deny`);
+      trace.push(`  ${ref(e)} CUSTOM rule ${i} matches: provider ${q(provider)} decides; assumed to deny`);
       flushNotes();
       return { verdict: 'DENY', status: 403, decidedBy: { policy: ref(e), action: 'CUSTOM', rule: i },
         reasons: [`CUSTOM ${ref(e)} rule ${i} sends the request to the external authorizer ${q(provider)}, assumed to deny (option custom: deny)`] };
     }
-    trace.push(`  AuthorizationPolicy: ${ref(e)} CUSTOM rule ${i} matches: provider ${q(provider)} decides; assumed to allow (not evaluated offline)`);
+    trace.push(`  ${ref(e)} CUSTOM rule ${i} matches: provider ${q(provider)} decides; assumed to allow (not evaluated offline)`);
   }
 
   for (const { entry: e, scope } of byAction.get('DENY') ?? []) {
     const i = matching(e);
     if (i < 0) {
-      trace.push(`  AuthorizationPolicy: ${ref(e)} DENY (${scope}): ${(e.object.spec?.rules ?? []).length ? 'no rule matches' : 'no rules, matches nothing'}`);
+      trace.push(`  ${ref(e)} DENY (${scope}): ${(e.object.spec?.rules ?? []).length ? 'no rule matches' : 'no rules, matches nothing'}`);
       continue;
     }
     const why = describeDenyMatch(e.object.spec.rules[i] ?? {}, ctxFor(e));
-    trace.push(`  AuthorizationPolicy: ${ref(e)} DENY rule ${i} matches (${why}): denied`);
+    trace.push(`  ${ref(e)} DENY rule ${i} matches (${why}): denied`);
     flushNotes();
     return { verdict: 'DENY', status: 403, decidedBy: { policy: ref(e), action: 'DENY', rule: i }, reasons: [`${why} (DENY ${ref(e)} rule ${i})`] };
   }
@@ -603,17 +603,17 @@ export function authorize(set: ManifestSet, wl: ExplainWorkload, req: HopRequest
   for (const { entry: e, scope } of allows) {
     const rules: any[] = e.object.spec?.rules ?? [];
     if (rules.length === 0) {
-      trace.push(`  AuthorizationPolicy: ${ref(e)} ALLOW (${scope}): no rules, allows nothing`);
+      trace.push(`  ${ref(e)} ALLOW (${scope}): no rules, allows nothing`);
       continue;
     }
     for (let i = 0; i < rules.length; i++) {
       const misses = ruleMisses(rules[i] ?? {}, ctxFor(e));
       if (misses.length === 0) {
-        trace.push(`  AuthorizationPolicy: ${ref(e)} ALLOW rule ${i} matches: allowed`);
+        trace.push(`  ${ref(e)} ALLOW rule ${i} matches: allowed`);
         flushNotes();
         return { verdict: 'ALLOW', status: 200, decidedBy: { policy: ref(e), action: 'ALLOW', rule: i }, reasons: [] };
       }
-      trace.push(`  AuthorizationPolicy: ${ref(e)} ALLOW rule ${i} does not match: ${misses.join('; ')}`);
+      trace.push(`  ${ref(e)} ALLOW rule ${i} does not match: ${misses.join('; ')}`);
       candidates.push({ misses, policy: ref(e), rule: i });
     }
   }

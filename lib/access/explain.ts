@@ -270,18 +270,26 @@ export function explain(manifests: ManifestSet, request: ExplainRequest, options
   }
   let first: { outcome: HopOutcome; backend: Backend } | undefined;
   let denied: { outcome: HopOutcome; backend: Backend } | undefined;
+  const seen: string[] = [];
   for (const b of backends) {
     trace.push(`backend: ${b.workload.description} (pod labels ${Object.entries(b.workload.labels).map(([k, v]) => `${k}=${v}`).join(',') || 'none'}), port ${b.port}; ${b.enrolment}`);
+    const own: string[] = [];
     let outcome: HopOutcome;
     if (b.enrolled === false) {
-      trace.push('  not in the mesh: no Istio policy is enforced');
+      own.push('  not in the mesh: no Istio policy is enforced');
       outcome = { verdict: 'ALLOW', status: 200, reasons: [`${b.workload.description} is not enrolled in the mesh: no policy is enforced`], setHeaders: {} };
     } else {
       outcome = evaluateHop(manifests, b.workload, {
         method, path: pass.path, host: pass.host, port: b.port, token: pass.token, principal: pass.principal,
         sourceIp: request.viaEdge !== undefined ? undefined : request.sourceIp, headers: pass.headers,
-      }, opts, trace);
+      }, opts, own);
     }
+    // pods the same policies select (blue and green of one model) evaluate alike: said once
+    const text = own.join('\n');
+    const same = seen.indexOf(text);
+    if (same >= 0) trace.push(`  the same policies as ${backends[same].workload.description}, with the same outcome`);
+    else trace.push(...own);
+    seen.push(text);
     hops.push({ role: 'backend', workload: b.workload.description, verdict: outcome.verdict, status: outcome.status, decidedBy: outcome.decidedBy });
     first = first ?? { outcome, backend: b };
     if (outcome.verdict === 'DENY' && !denied) denied = { outcome, backend: b };
