@@ -475,7 +475,7 @@ function attribute(key: string, c: Ctx): { values: string[]; kind: 'string' | 'i
 function describeKey(key: string): string {
   const m = /^request\.auth\.claims\[(.+)\]$/.exec(key);
   if (m) return `claim ${q(m[1].replace(/\]\[/g, '.'))}`;
-  if (key === 'request.auth.presenter') return 'token presenter (azp)';
+  if (key === 'request.auth.presenter') return 'presenter (azp)';
   return q(key);
 }
 

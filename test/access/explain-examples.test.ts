@@ -64,7 +64,7 @@ describe('explain over fraud-scoring', () => {
     { name: 'a v1 token of the right tenant (the endpoint accepts v2 only)', request: { ...edge, token: token(FRAUD_API_CLIENT_ID, { iss: V1, roles: ['Fraud.Score'] }) }, status: 401, reason: /token issuer `https:\/\/sts\.windows\.net\/.*` is not accepted/ },
     { name: 'a token for another API (wrong audience)', request: { ...edge, token: token(RISK_API_CLIENT_ID, { roles: ['Fraud.Score'] }) }, status: 401, reason: /token audience `8d7c6b5a-.*` is not one of `0b7e6f4c-/ },
     { name: 'a token without the app role', request: { ...edge, token: token(FRAUD_API_CLIENT_ID, { roles: ['Fraud.Read'] }) }, status: 403, reason: /token has no role `Fraud\.Score`/ },
-    { name: 'another application (azp)', request: { ...edge, token: token(FRAUD_API_CLIENT_ID, { azp: OTHER_TENANT }) }, status: 403, reason: /token presenter \(azp\) is `b1c2d3e4-.*`, not `3f1b2c4d-/ },
+    { name: 'another application (azp)', request: { ...edge, token: token(FRAUD_API_CLIENT_ID, { azp: OTHER_TENANT }) }, status: 403, reason: /presenter \(azp\) is `b1c2d3e4-.*`, not `3f1b2c4d-/ },
     { name: 'a path outside /score', request: { ...edge, path: '/admin', token: scorer }, status: 403, reason: /path `\/admin` not in `\/score`/ },
     { name: 'a prefix of /score is not /score', request: { ...edge, path: '/score/batch', token: scorer }, status: 403, reason: /path `\/score\/batch` not in `\/score`/ },
     { name: 'GET instead of POST', request: { ...edge, method: 'GET', token: scorer }, status: 403, reason: /method `GET` not in `POST`/ },

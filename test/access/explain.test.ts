@@ -248,7 +248,7 @@ describe('rule matching', () => {
   { key: "request.headers[x-env]", notValues: [prod] } ] }]`));
     expect(explain(s, { ...base, token: tok({ azp: 'app-1' }), headers: { 'X-Env': 'dev' } }).verdict).toBe('ALLOW');
     const r = explain(s, { ...base, token: tok({ azp: 'app-2' }), headers: { 'x-env': 'prod' } });
-    expect(r.reasons).toEqual(expect.arrayContaining(['token presenter (azp) is `app-2`, not `app-1`', '`request.headers[x-env]` `prod` is excluded by notValues `prod`']));
+    expect(r.reasons).toEqual(expect.arrayContaining(['presenter (azp) is `app-2`, not `app-1`', '`request.headers[x-env]` `prod` is excluded by notValues `prod`']));
   });
 
   test('an unknown condition key is absent, and the trace says so', () => {
