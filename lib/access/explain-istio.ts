@@ -22,6 +22,8 @@ export interface ExplainWorkload {
   readonly serviceName?: string;
   /** True for gateway pods (PeerAuthentication does not apply to what clients send them). */
   readonly isGateway?: boolean;
+  /** True in an ambient namespace, where policies attached to the Service (`targetRefs` kind Service) are its waypoint's. */
+  readonly ambient?: boolean;
 }
 
 /** A validated token as a hop sees it. */
@@ -90,7 +92,8 @@ export function policyScope(object: KubeObject, wl: ExplainWorkload, roots: read
       if (r.kind === 'GatewayClass' && group === 'gateway.networking.k8s.io' && isRoot && wl.gateway && r.name === wl.gateway.className) {
         return `targetRefs GatewayClass ${r.name}`;
       }
-      if (r.kind === 'Service' && (group === '' || group === 'core') && ns === wl.namespace && wl.serviceName === r.name) {
+      // kind Service is "only supported for waypoints": sidecars ignore it
+      if (r.kind === 'Service' && (group === '' || group === 'core') && ns === wl.namespace && wl.ambient && wl.serviceName === r.name) {
         return `targetRefs Service ${ns}/${r.name}`;
       }
     }

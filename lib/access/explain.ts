@@ -341,11 +341,11 @@ function hostMatches(pattern: string, host: string): boolean {
 // ---------------------------------------------------------------------------
 // Backends
 
-function namespaceEnrolment(set: ManifestSet, namespace: string): { enrolled: boolean | undefined; text: string } {
+function namespaceEnrolment(set: ManifestSet, namespace: string): { enrolled: boolean | undefined; text: string; ambient?: boolean } {
   const ns = set.namespace(namespace);
   if (!ns) return { enrolled: undefined, text: `Namespace ${namespace} is not in the manifests: assumed enrolled in the mesh` };
   const l = ns.object.metadata.labels ?? {};
-  if (l['istio.io/dataplane-mode'] === 'ambient') return { enrolled: true, text: `Namespace ${namespace} is ambient (istio.io/dataplane-mode: ambient), evaluated like a sidecar` };
+  if (l['istio.io/dataplane-mode'] === 'ambient') return { enrolled: true, ambient: true, text: `Namespace ${namespace} is ambient (istio.io/dataplane-mode: ambient): ztunnel and the waypoint evaluated as one proxy` };
   if (l['istio-injection'] === 'enabled') return { enrolled: true, text: `Namespace ${namespace} has istio-injection: enabled` };
   if (l['istio.io/rev']) return { enrolled: true, text: `Namespace ${namespace} has istio.io/rev: ${l['istio.io/rev']}` };
   return { enrolled: false, text: `Namespace ${namespace} has no injection label` };
@@ -391,14 +391,14 @@ function resolveBackends(set: ManifestSet, pass: EdgePass, request: ExplainReque
       if (Object.keys(selector).length === 0) throw new ExplainError(`${objectRef(svc.object)} has no selector: explain cannot tell which pods serve it`);
       const { target } = targetPortOf(svc.object, s.port, []);
       trace.push(`  ${objectRef(svc.object)}: no pod template in the manifests matches its selector; its pods are assumed to carry exactly the selector's labels`);
-      out.push({ workload: { description: `pods of ${objectRef(svc.object)}`, namespace: s.namespace, labels: { ...selector }, serviceAccount: 'default', serviceName: s.name },
+      out.push({ workload: { description: `pods of ${objectRef(svc.object)}`, namespace: s.namespace, labels: { ...selector }, serviceAccount: 'default', serviceName: s.name, ambient: nsEnrol.ambient },
         port: target, enrolled: nsEnrol.enrolled, enrolment: nsEnrol.text });
       continue;
     }
     for (const p of pods) {
       const { target } = targetPortOf(svc.object, s.port, containersOf(p.entry, p.templatePath));
       const e = podEnrolment(nsEnrol, p.labels, p.annotations);
-      out.push({ workload: { description: `${p.kind} ${p.namespace}/${p.name}`, namespace: p.namespace, labels: p.labels, serviceAccount: p.serviceAccount, serviceName: s.name },
+      out.push({ workload: { description: `${p.kind} ${p.namespace}/${p.name}`, namespace: p.namespace, labels: p.labels, serviceAccount: p.serviceAccount, serviceName: s.name, ambient: nsEnrol.ambient },
         port: target, enrolled: e.enrolled, enrolment: e.text });
     }
   }

@@ -147,6 +147,14 @@ describe('which policies apply', () => {
     expect(explain(s, base).verdict).toBe('ALLOW');
   });
 
+  // AP_DOC (targetRefs): "`kind: Service` with `group: ""` or `group: "core"` in the same namespace. This type is only supported for waypoints."
+  test('a targetRefs Service policy applies in an ambient namespace (its waypoint), not to sidecars', () => {
+    const policy = ap('deny', 'action: DENY\ntargetRefs: [{ group: "", kind: Service, name: httpbin }]\nrules: [{}]');
+    expect(explain(set(policy), base).verdict).toBe('ALLOW');
+    const ambient = ManifestSet.parse(BASE.replace('labels: { istio-injection: enabled }', 'labels: { istio.io/dataplane-mode: ambient }') + '\n---\n' + policy);
+    expect(explain(ambient, base).decidedBy).toEqual({ policy: 'AuthorizationPolicy foo/deny', action: 'DENY', rule: 0 });
+  });
+
   test('pods outside the mesh enforce nothing', () => {
     const s = ManifestSet.parse(BASE.replace('labels: { istio-injection: enabled }', 'labels: {}') + '\n---\n' + ap('deny', 'action: DENY\nrules: [{}]'));
     const r = explain(s, base);
