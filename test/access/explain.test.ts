@@ -439,6 +439,39 @@ spec:
     expect(explain(s, { ...req, edgePrincipal: 'spiffe://cluster.local/ns/ingress-nginx/sa/ingress-nginx' }).verdict).toBe('ALLOW');
   });
 
+  // RA_DOC (outputClaimToHeaders): "This field specifies a list of operations to copy the claim to HTTP headers on a
+  // successfully verified token." — the backend sees the header the gateway wrote
+  test('claims the gateway copies to headers reach the backend', () => {
+    const copying = gateway.replace('audiences: [api] }', 'audiences: [api], forwardOriginalToken: true, outputClaimToHeaders: [{ header: x-tier, claim: tier }] }');
+    const s = set(copying, ap('allow', 'rules: [{ when: [{ key: "request.headers[x-tier]", values: [gold] }] }]'));
+    expect(explain(s, { ...edgeReq, token: tok({ tier: 'gold' }) }).verdict).toBe('ALLOW');
+    expect(explain(s, { ...edgeReq, token: tok({ tier: 'silver' }) }).reasons[0]).toBe('`request.headers[x-tier]` is `silver`, not `gold`');
+  });
+
+  test('an F5 VirtualServer with a jwt Policy refuses a request without a token at the edge (401)', () => {
+    const vs = `apiVersion: k8s.nginx.org/v1
+kind: VirtualServer
+metadata: { name: web, namespace: foo }
+spec:
+  host: web.example.com
+  policies: [{ name: jwt }]
+  upstreams: [{ name: model, service: httpbin, port: 8000 }]
+  routes: [{ path: /, action: { pass: model } }, { path: "=/health", action: { return: { code: 200, body: ok } } }]
+---
+apiVersion: k8s.nginx.org/v1
+kind: Policy
+metadata: { name: jwt, namespace: foo }
+spec: { jwt: { realm: web, jwksURI: "https://issuer.example.com/keys" } }`;
+    const req: ExplainRequest = { to: { namespace: 'foo', service: 'httpbin' }, viaEdge: 'web.example.com', edgePrincipal: 'cluster.local/ns/nginx-ingress/sa/nginx-ingress', method: 'GET', path: '/x' };
+    const r = explain(set(vs), req);
+    expect([r.verdict, r.status, r.decidedBy]).toEqual(['DENY', 401, { policy: 'Policy foo/jwt', action: 'REJECT_TOKEN' }]);
+    expect(r.hops.map((h) => h.role)).toEqual(['edge']);
+    expect(explain(set(vs), { ...req, token: tok() }).verdict).toBe('ALLOW');
+    // answered by the edge itself: the request does not reach the endpoint
+    const health = explain(set(vs), { ...req, token: tok(), path: '/health' });
+    expect([health.verdict, health.status, health.reasons[0]]).toEqual(['DENY', 200, expect.stringMatching(/route 1 does not proxy \(redirect or return\)/)]);
+  });
+
   test('the CLI-style formatting starts with the verdict', () => {
     expect(formatExplainResult(explain(set(), base))).toMatch(/^ALLOW 200\n/);
   });
