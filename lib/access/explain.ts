@@ -266,7 +266,7 @@ export function explain(manifests: ManifestSet, request: ExplainRequest, options
 
   const backends = resolveBackends(manifests, pass, request, trace);
   if (backends.length === 0) {
-    throw new ExplainError(`Service ${request.to.namespace}/${request.to.service} selects no workload the manifests or the request can name`);
+    throw new ExplainError(`to must name a Service whose pods the manifests can name, got "${request.to.namespace}/${request.to.service}", which leads to none`);
   }
   let first: { outcome: HopOutcome; backend: Backend } | undefined;
   let denied: { outcome: HopOutcome; backend: Backend } | undefined;
@@ -360,7 +360,7 @@ function podEnrolment(nsEnrol: { enrolled: boolean | undefined; text: string }, 
 
 function targetPortOf(service: KubeObject, port: number | undefined, containers: any[]): { servicePort: number; target: number } {
   const ports: any[] = service.spec?.ports ?? [];
-  if (ports.length === 0) throw new ExplainError(`${objectRef(service)} has no ports`);
+  if (ports.length === 0) throw new ExplainError(`the request's Service must have ports, got ${objectRef(service)} with none`);
   const p = port === undefined ? ports[0] : ports.find((x) => x.port === port);
   if (!p) throw new ExplainError(`port must be one of the ports of ${objectRef(service)}, got ${port}; it has ${ports.map((x) => x.port).join(', ')}`);
   let target: number = p.port;
@@ -388,7 +388,7 @@ function resolveBackends(set: ManifestSet, pass: EdgePass, request: ExplainReque
     const pods = podsFor(s.namespace, selector);
     const nsEnrol = namespaceEnrolment(set, s.namespace);
     if (pods.length === 0) {
-      if (Object.keys(selector).length === 0) throw new ExplainError(`${objectRef(svc.object)} has no selector: explain cannot tell which pods serve it`);
+      if (Object.keys(selector).length === 0) throw new ExplainError(`the request's Service must have a selector, got ${objectRef(svc.object)} without one; explain cannot tell which pods serve it`);
       const { target } = targetPortOf(svc.object, s.port, []);
       trace.push(`  ${objectRef(svc.object)}: no pod template in the manifests matches its selector; its pods are assumed to carry exactly the selector's labels`);
       out.push({ workload: { description: `pods of ${objectRef(svc.object)}`, namespace: s.namespace, labels: { ...selector }, serviceAccount: 'default', serviceName: s.name, ambient: nsEnrol.ambient },
