@@ -109,6 +109,19 @@ describe('cdk8s-azureml-mesh explain', () => {
     expect(r.out).toMatch(/^usage: cdk8s-azureml-mesh explain PATH\.\.\. --to NAMESPACE\/SERVICE/);
   });
 
+  test('docs/explain.md shows the output explain prints today', () => {
+    const doc = fs.readFileSync(path.join(__dirname, '..', '..', 'docs', 'explain.md'), 'utf8');
+    const claims = /```json\n([\s\S]*?)```/.exec(doc)![1];
+    const texts = [...doc.matchAll(/```text\n([\s\S]*?)```/g)].map((m) => m[1]);
+    const docScorer = path.join(dir, 'doc-scorer.json');
+    const docReader = path.join(dir, 'doc-reader.json');
+    fs.writeFileSync(docScorer, claims);
+    fs.writeFileSync(docReader, claims.replace('"Fraud.Score"', '"Fraud.Read"'));
+    expect(run(...edge(), '--claims', docScorer).out).toBe(texts[0]);
+    expect(run(...edge(), '--claims', docReader).out).toBe(texts[1]);
+    expect(run(manifests, '--to', 'fraud/fraud-model', '--method', 'POST', '--path', '/score', '--claims', docScorer, '--plaintext').out).toBe(texts[2]);
+  });
+
   test('the bin, spawned: DENY exits 3 and prints the verdict first', () => {
     const p = spawnSync('npx', ['tsx', 'lib/cli/bin.ts', 'explain', ...edge(), '--claims', reader], { cwd: path.join(__dirname, '..', '..'), encoding: 'utf8', timeout: 60_000 });
     expect(p.stderr).toBe('');
