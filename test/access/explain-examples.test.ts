@@ -93,6 +93,24 @@ describe('explain over fraud-scoring', () => {
     expect(r.trace.join('\n')).toMatch(/forwarded \(forwardOriginalToken: true\)/);
   });
 
+  test('a hand edit is seen: a foreign namespace-wide ALLOW widens who gets in (Istio ORs ALLOW policies)', () => {
+    const { yaml } = synthApp((app) => EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app));
+    const edited = ManifestSet.parse(`${yaml}---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: { name: ns-owner, namespace: fraud }
+spec:
+  rules: [{ from: [{ source: { namespaces: [kubeflow-user] } }] }]
+`);
+    const notebook = { to, method: 'POST', path: '/admin', principal: 'cluster.local/ns/kubeflow-user/sa/default-editor', token: scorer };
+    expect(explain(set, notebook).verdict).toBe('DENY');
+    const r = explain(edited, notebook);
+    expect(r.verdict).toBe('ALLOW');
+    expect(r.decidedBy).toEqual({ policy: 'AuthorizationPolicy fraud/ns-owner', action: 'ALLOW', rule: 0 });
+    // the library's DENY without a token still holds: no ALLOW can bypass it
+    expect(explain(edited, { ...notebook, token: undefined }).decidedBy?.action).toBe('DENY');
+  });
+
   test('a denial at the gateway stops there (no backend hop)', () => {
     const r = explain(set, { ...edge });
     expect(r.hops.map((h) => h.role)).toEqual(['edge']);
