@@ -29,6 +29,17 @@ export type {
   AccessDoor, AccessDoorKind, AccessEndpoint, AccessEndpointKind, AccessGrant, AccessModelDocument, AccessOperation, AccessRequirement, GrantContext,
 } from './access/model';
 export type { AccessMapRow } from './access/map-row';
+export { ACCESS_MAP_FILES } from './access/model';
+export { accessMapJson, accessMapMarkdown, accessMapMermaid, sortAccessMap } from './access/map';
+export type { AccessMapJsonOptions, AccessMapMarkdownOptions } from './access/map';
+export { accessMapFromManifests } from './access/from-manifests';
+export type { AccessMapFromManifestsOptions } from './access/from-manifests';
+export { ManifestError, ManifestSet } from './access/manifests';
+export type { KubeObject, ManifestEntry, ManifestMetadata, ManifestSource, PodTemplateInfo } from './access/manifests';
+export { DEFAULT_ROOT_NAMESPACES, ExplainError, explain, formatExplainResult } from './access/explain';
+export type { ExplainDecision, ExplainHop, ExplainOptions, ExplainRequest, ExplainResult, ExplainTarget, ExplainToken } from './access/explain';
+export { LINT_RULES, lint } from './cli/lint';
+export type { LintFinding, LintLevel, LintOptions, LintRule } from './cli/lint';
 export { MANAGED_BY_LABEL } from './util/names';
 export * from './edge/types';
 export * from './edge/edge';

@@ -141,7 +141,7 @@ export function accessMapJson(rows: readonly AccessMapRow[], options: AccessMapJ
  * endpoint nodes, then one line per edge (caller to door, labelled with the
  * methods and paths when they are restricted; door to endpoint). A door node
  * stands for one door of one endpoint, so every path through the diagram is
- * a row of the map. Node ids are derived from the names ({@link mermaidId}),
+ * a row of the map. Node ids are derived from the names (`mermaidId`),
  * so they do not change when other rows come and go. Ends with a newline.
  *
  * @see https://mermaid.js.org/syntax/flowchart.html
