@@ -97,9 +97,9 @@ export function cdk8sPlusLine(): string {
 /**
  * The packages a consumer resolves besides this one, symlinked from this
  * repository: peers (cdk8s, constructs, cdk8s-plus-*, @pulumi/*), the
- * dependency (uuid), TypeScript and the Node types.
+ * dependencies (uuid, yaml), TypeScript and the Node types.
  */
-export const LINKED = ['cdk8s', 'constructs', 'uuid', 'typescript', '@types/node', '@pulumi/pulumi', '@pulumi/azure-native', '@pulumi/kubernetes'];
+export const LINKED = ['cdk8s', 'constructs', 'uuid', 'yaml', 'typescript', '@types/node', '@pulumi/pulumi', '@pulumi/azure-native', '@pulumi/kubernetes'];
 
 /**
  * `dir/node_modules` as `npm install <tarball>` would leave it, offline: the

@@ -184,7 +184,7 @@ describe('reports written by app.synth()', () => {
     const lines = stderr.split('\n').filter(Boolean);
     expect(lines.filter((l) => l.startsWith('::'))).toEqual([expect.stringMatching(/^::warning file=test\/diagnostics\/diagnostics\.test\.ts,line=\d+,col=\d+,title=cdk8s-azureml-mesh warning\/callers\[\]::\[fraud\/Endpoint\] callers\[0\] is Caller\.group/)]);
     expect(stderr).not.toMatch(/\] warning: /);
-    expect(lines[lines.length - 1]).toMatch(/^\[cdk8s-azureml-mesh\] wrote azure-plan\.json, diagnostics\.json, diagnostics\.sarif to .*\/$/);
+    expect(lines[lines.length - 1]).toMatch(/^\[cdk8s-azureml-mesh\] wrote access-map\.json, access-map\.md, access-map\.mmd, azure-plan\.json, diagnostics\.json, diagnostics\.sarif to .*\/$/);
   });
 
   test('outside GitHub Actions warnings print as plain lines and no workflow command is printed', () => {
