@@ -34,9 +34,9 @@ export { accessMapJson, accessMapMarkdown, accessMapMermaid, sortAccessMap } fro
 export type { AccessMapJsonOptions, AccessMapMarkdownOptions } from './access/map';
 export { accessMapFromManifests } from './access/from-manifests';
 export type { AccessMapFromManifestsOptions } from './access/from-manifests';
-export { ManifestError, ManifestSet } from './access/manifests';
+export { DEFAULT_ROOT_NAMESPACES, ManifestError, ManifestSet } from './access/manifests';
 export type { KubeObject, ManifestEntry, ManifestMetadata, ManifestSource, PodTemplateInfo } from './access/manifests';
-export { DEFAULT_ROOT_NAMESPACES, ExplainError, explain, formatExplainResult } from './access/explain';
+export { ExplainError, explain, formatExplainResult } from './access/explain';
 export type { ExplainDecision, ExplainHop, ExplainOptions, ExplainRequest, ExplainResult, ExplainTarget, ExplainToken } from './access/explain';
 export { LINT_RULES, lint } from './cli/lint';
 export type { LintFinding, LintLevel, LintOptions, LintRule } from './cli/lint';

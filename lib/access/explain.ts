@@ -13,7 +13,7 @@ import { AKS_ISTIO_EXTERNAL_GATEWAY, AKS_ISTIO_INTERNAL_GATEWAY, ISTIO_INGRESS_G
 import { nginxGatewayFabricResourceName } from '../edge/nginx-gateway-fabric';
 import { explainEgress } from './explain-egress';
 import { ExplainWorkload, HopOutcome, HopRequest, IstioEvalOptions, evaluateHop, inIpBlock } from './explain-istio';
-import { KubeObject, ManifestEntry, ManifestSet, matchesLabels, namespaceOf, objectRef } from './manifests';
+import { DEFAULT_ROOT_NAMESPACES, KubeObject, ManifestEntry, ManifestSet, matchesLabels, namespaceOf, objectRef } from './manifests';
 
 /** A token presented with the request (its signature is assumed valid unless `forged`). */
 export interface ExplainToken {
@@ -192,8 +192,6 @@ export class ExplainError extends Error {
   }
 }
 
-/** The default root namespaces. */
-export const DEFAULT_ROOT_NAMESPACES: readonly string[] = ['istio-system', 'aks-istio-system'];
 
 const KNOWN_ISTIO_GATEWAYS = [ISTIO_INGRESS_GATEWAY, AKS_ISTIO_EXTERNAL_GATEWAY, AKS_ISTIO_INTERNAL_GATEWAY];
 

@@ -8,7 +8,7 @@
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  */
 import { compareStrings, sortStrings } from '../util/names';
-import { ManifestEntry, ManifestSet, apiGroup, matchesLabels, namespaceOf, objectRef } from './manifests';
+import { DEFAULT_ROOT_NAMESPACES, ManifestEntry, ManifestSet, apiGroup, matchesLabels, namespaceOf, objectRef } from './manifests';
 import { AccessMapRow } from './map-row';
 import { sortAccessMap } from './map';
 
@@ -143,7 +143,7 @@ const READ_OPERATION_KEYS = new Set(['paths', 'methods']);
  * do).
  */
 export function accessMapFromManifests(set: ManifestSet, options: AccessMapFromManifestsOptions = {}): AccessMapRow[] {
-  const roots = new Set(options.rootNamespaces ?? ['istio-system', 'aks-istio-system']);
+  const roots = new Set(options.rootNamespaces ?? DEFAULT_ROOT_NAMESPACES);
   const policies = set.ofKind('AuthorizationPolicy', 'security.istio.io').map((e) => readPolicy(e, roots));
   const endpoints = readEndpoints(set);
   const edges = readEdges(set);

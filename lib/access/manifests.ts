@@ -61,6 +61,23 @@ export class ManifestError extends Error {
   }
 }
 
+/**
+ * The root namespaces the analyses assume when none are given
+ * (`meshConfig.rootNamespace`): upstream Istio's `istio-system` and the AKS
+ * Istio add-on's `aks-istio-system`. Policies there without a selector apply
+ * to the whole mesh, with a selector to matching pods of every namespace.
+ */
+export const DEFAULT_ROOT_NAMESPACES: readonly string[] = ['istio-system', 'aks-istio-system'];
+
+/**
+ * Why `--root-namespace` values are not namespace names (DNS labels), or
+ * undefined when they all are: the check every command applies.
+ */
+export function rootNamespaceProblem(values: readonly string[] | undefined): string | undefined {
+  const bad = (values ?? []).find((ns) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns) || ns.length > 63);
+  return bad === undefined ? undefined : `--root-namespace must be a namespace name (a DNS label), got "${bad}"`;
+}
+
 /** Kinds that are not namespaced (everything else is read as namespaced, `default` when unset). */
 const CLUSTER_SCOPED = new Set([
   'Namespace', 'Node', 'PersistentVolume', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition',

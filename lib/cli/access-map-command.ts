@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { accessMapFromManifests } from '../access/from-manifests';
-import { ManifestError, ManifestSet } from '../access/manifests';
+import { ManifestError, ManifestSet, rootNamespaceProblem } from '../access/manifests';
 import { accessMapJson, accessMapMarkdown, accessMapMermaid } from '../access/map';
 import { CliIo, ExitCode } from './io';
 
@@ -93,8 +93,8 @@ export function accessMapCommand(args: readonly string[], io: CliIo): number {
   }
 
   const rootNamespaces = values['root-namespace'];
-  const badRoot = rootNamespaces?.find((ns) => !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns));
-  if (badRoot !== undefined) return fail(`--root-namespace must be a namespace name (a DNS label), got "${badRoot}"`);
+  const badRoot = rootNamespaceProblem(rootNamespaces);
+  if (badRoot) return fail(badRoot);
 
   let set: ManifestSet;
   try {

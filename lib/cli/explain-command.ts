@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ExplainError, ExplainRequest, ExplainTarget, explain, formatExplainResult } from '../access/explain';
-import { ManifestError, ManifestSet } from '../access/manifests';
+import { ManifestError, ManifestSet, rootNamespaceProblem } from '../access/manifests';
 import { CliIo, ExitCode } from './io';
 
 /** The command's `--help` text. */
@@ -105,6 +105,8 @@ function parse(args: readonly string[]): { paths: string[]; request: ExplainRequ
   }
   if (viaEdge !== undefined && (v.principal !== undefined || v.plaintext)) throw new UsageError('--principal and --plaintext do not go with --via-edge: the backend\'s peer is the edge (use --edge-principal)');
   if (v['edge-principal'] !== undefined && viaEdge === undefined) throw new UsageError('--edge-principal needs --via-edge');
+  const badRoot = rootNamespaceProblem(v['root-namespace']);
+  if (badRoot) throw new UsageError(badRoot);
   let claims: Record<string, unknown> | undefined;
   if (v.claims !== undefined) {
     let text: string;

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ManifestError, ManifestSet } from '../access/manifests';
+import { DEFAULT_ROOT_NAMESPACES, ManifestError, ManifestSet, rootNamespaceProblem } from '../access/manifests';
 import { CliIo, ExitCode } from './io';
-import { DEFAULT_ROOT_NAMESPACES, LINT_RULES, lint } from './lint';
+import { LINT_RULES, lint } from './lint';
 import { LintFormat, formatJson, formatText, toLintSarif } from './lint-format';
 
 const FORMATS: readonly LintFormat[] = ['text', 'json', 'sarif'];
@@ -55,7 +55,8 @@ export function lintCommand(args: readonly string[], io: CliIo): number {
   const unknown = (values.disable ?? []).filter((id) => !ids.has(id));
   if (unknown.length > 0) return usageError(io, `--disable got unknown rule "${unknown[0]}"; expected one of ${[...ids].join(', ')}`);
   const roots = values['root-namespace'];
-  if (roots && roots.some((r) => r === '')) return usageError(io, '--root-namespace got an empty namespace; pass a namespace name');
+  const badRoot = rootNamespaceProblem(roots);
+  if (badRoot) return usageError(io, badRoot);
 
   let manifests: ManifestSet;
   try {

@@ -16,7 +16,7 @@
  * @see https://istio.io/latest/docs/reference/config/security/authorization-policy/
  * @see https://istio.io/latest/docs/reference/config/security/peer_authentication/
  */
-import { ManifestEntry, ManifestSet, PodTemplateInfo, apiGroup, matchesLabels, namespaceOf, objectRef } from '../access/manifests';
+import { DEFAULT_ROOT_NAMESPACES, ManifestEntry, ManifestSet, PodTemplateInfo, apiGroup, matchesLabels, namespaceOf, objectRef } from '../access/manifests';
 import { locateField } from './lint-locate';
 
 /** How bad a finding is. Both make `lint` exit 1. */
@@ -52,8 +52,6 @@ export interface LintRule {
   readonly invariant: string;
 }
 
-/** The root namespaces assumed when none are given: upstream Istio's and the AKS Istio add-on's. */
-export const DEFAULT_ROOT_NAMESPACES: readonly string[] = ['istio-system', 'aks-istio-system'];
 
 /** Options of {@link lint}. */
 export interface LintOptions {
@@ -697,22 +695,24 @@ function checkMtls(ctx: Context, report: Report): void {
 // ---------------------------------------------------------------------------
 // 4.6: snippets
 
-/** Snippet annotations of community ingress-nginx and F5 NGINX Ingress Controller. */
-export const SNIPPET_ANNOTATIONS: readonly string[] = [
-  'nginx.ingress.kubernetes.io/configuration-snippet',
-  'nginx.ingress.kubernetes.io/server-snippet',
-  'nginx.ingress.kubernetes.io/auth-snippet',
-  'nginx.ingress.kubernetes.io/stream-snippet',
-  'nginx.ingress.kubernetes.io/modsecurity-snippet',
-  'nginx.org/server-snippets',
-  'nginx.org/location-snippets',
-];
+/** The annotation prefixes of community ingress-nginx and F5 NGINX Ingress Controller. */
+const NGINX_ANNOTATION_PREFIXES = ['nginx.ingress.kubernetes.io/', 'nginx.org/', 'nginx.com/'];
+
+/**
+ * True for an NGINX controller annotation that injects raw configuration:
+ * any of theirs whose name says snippet (every `*-snippet` of ingress-nginx,
+ * F5's `*-snippets`), so a snippet kind added later is caught too.
+ */
+function isSnippetAnnotation(key: string): boolean {
+  const prefix = NGINX_ANNOTATION_PREFIXES.find((p) => key.startsWith(p));
+  return prefix !== undefined && key.slice(prefix.length).toLowerCase().includes('snippet');
+}
 
 function checkSnippets(ctx: Context, report: Report): void {
   for (const e of ctx.set.entries) {
     const annotations = e.object.metadata.annotations ?? {};
     for (const key of Object.keys(annotations).sort()) {
-      if (SNIPPET_ANNOTATIONS.includes(key)) {
+      if (isSnippetAnnotation(key)) {
         report('nginx-snippet', e, ['metadata', 'annotations', key],
           `snippet annotation ${key} injects raw NGINX configuration; remove it and use the controller's typed annotations`);
       }

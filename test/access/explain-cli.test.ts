@@ -84,6 +84,7 @@ describe('cdk8s-azureml-mesh explain', () => {
     [['MANIFESTS', '--to', 'fraud/fraud-model', '--method', 'POST', '--path', '/score', '--no-token', '--plaintext', '--port', 'http'], /--port must be a port number \(1-65535\), got "http"/],
     [['MANIFESTS', '--to', 'fraud/fraud-model', '--method', 'POST', '--path', '/score', '--claims', '/nonexistent.json', '--plaintext'], /--claims must be a readable JSON file, got "\/nonexistent\.json"/],
     [['MANIFESTS', '--to', 'fraud/fraud-model', '--method', 'POST', '--path', '/score', '--no-token', '--plaintext', '--bogus'], /unknown option '--bogus'/i],
+    [['MANIFESTS', '--to', 'fraud/fraud-model', '--method', 'POST', '--path', '/score', '--no-token', '--plaintext', '--root-namespace', 'Istio System'], /--root-namespace must be a namespace name \(a DNS label\), got "Istio System"/],
   ])('usage error %#: exit 2 with a message', (args, message) => {
     const r = run(...args.map((a) => (a === 'MANIFESTS' ? manifests : a)));
     expect(r.code).toBe(2);

@@ -243,9 +243,15 @@ describe('nginx-snippet', () => {
   test.each([
     ['nginx.ingress.kubernetes.io/server-snippet'], ['nginx.ingress.kubernetes.io/auth-snippet'], ['nginx.ingress.kubernetes.io/stream-snippet'],
     ['nginx.org/server-snippets'], ['nginx.org/location-snippets'],
+    // kinds of snippet by their name, not a closed list: one a controller adds later is caught too
+    ['nginx.org/stream-snippets'], ['nginx.ingress.kubernetes.io/Custom-Snippet'],
   ])('the annotation %s', (key) => {
     const f = findings([obj('networking.k8s.io/v1', 'Ingress', {}, { [key]: 'return 200;' })]);
     expect(f.map((x) => [x.ruleId, x.field])).toEqual([['nginx-snippet', formatFieldPath(['metadata', 'annotations', key])]]);
+  });
+
+  test('an annotation of another tool that mentions snippets is not an NGINX snippet', () => {
+    expect(findings([obj('networking.k8s.io/v1', 'Ingress', {}, { 'docs.example.com/snippet-url': 'https://example.com' })])).toEqual([]);
   });
 
   test('F5 VirtualServer, VirtualServerRoute and Policy snippet fields, and an NGINX Gateway Fabric SnippetsFilter', () => {
@@ -319,6 +325,7 @@ describe('the lint command', () => {
     [['lint', 'x', '--disable', 'nope'], /--disable got unknown rule "nope"/],
     [['lint', 'x', '--frobnicate'], /Unknown option '--frobnicate'/],
     [['lint', 'does/not/exist.yaml'], /^cdk8s-azureml-mesh lint: does\/not\/exist\.yaml: no such file or folder\n$/],
+    [['lint', 'x', '--root-namespace', 'Istio System'], /--root-namespace must be a namespace name \(a DNS label\), got "Istio System"/],
   ])('%j exits 2', (args, message) => {
     const res = run(args as string[]);
     expect(res.code).toBe(2);
