@@ -47,7 +47,7 @@ import {
   routeProblems,
   virtualServiceSpec,
 } from '../mesh/traffic';
-import { MANAGED_BY_LABEL, isDnsLabel, sortStrings } from '../util/names';
+import { MANAGED_BY_LABEL, compareStrings, isDnsLabel, sortStrings } from '../util/names';
 import { BackendProtocol, BoundBackend, EndpointBackend } from './backend';
 
 const HTTP_METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
@@ -576,7 +576,7 @@ export class SecureMlEndpoint extends Construct {
       tenantId: this.tenant.tenantId,
       issuers: sortStrings(this.tenant.issuers.map((i) => i.issuer)),
       audiences: sortStrings(new Set(this.props.audiences ?? [])),
-      doors: doors.sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : 0)),
+      doors: doors.sort((a, b) => compareStrings(a.kind, b.kind)),
       operation: { paths: [...(operation?.paths ?? [])], methods: [...(operation?.methods ?? [])] },
       grants,
     };
