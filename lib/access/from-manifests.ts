@@ -283,7 +283,7 @@ function policyRows(policy: Policy, endpoint: Endpoint, covered: readonly Worklo
     const when: any[] = Array.isArray(rule?.when) ? rule.when : [];
     const ruleIsEmpty = sources.every((s) => Object.keys(s).length === 0) && operations.every((o) => Object.keys(o).length === 0) && when.length === 0;
     for (const source of sources) {
-      for (const operation of operations) {
+      for (const operation of operations) for (const when of claimAlternatives(rule?.when, source)) {
         const token = tokenOf(source, when, tokenRequired);
         const extras = [...sourceExtras(source), ...operationExtras(operation), ...whenExtras(when)];
         const principals: string[] = stringList(source.principals).length
@@ -311,6 +311,23 @@ function policyRows(policy: Policy, endpoint: Endpoint, covered: readonly Worklo
     }
   }
   return rows;
+}
+
+/**
+ * A rule's `when` conditions as alternatives, one row each: a rule whose
+ * one condition on a token claim lists several values (Istio ORs them; the
+ * library merges callers that differ only in that claim's value into one
+ * rule) reads as one alternative per value, as if each were a rule of its
+ * own, when that condition is the rule's only one on the token (no other
+ * `when`, no subject named in `requestPrincipals`). Any other `when` is one
+ * alternative.
+ */
+function claimAlternatives(when: unknown, source: any): any[][] {
+  const list: any[] = Array.isArray(when) ? when : [];
+  const only = list.length === 1 ? list[0] : undefined;
+  const namesSubject = stringList(source?.requestPrincipals).some((rp) => rp !== '*' && !rp.endsWith('/*'));
+  if (!only || namesSubject || only.notValues !== undefined || claimOf(String(only.key ?? '')) === undefined || stringList(only.values).length < 2) return [list];
+  return stringList(only.values).map((v) => [{ ...only, values: [v] }]);
 }
 
 /** `(only Deployment ns/a, ...)` when `covered` is not every workload of the endpoint. */

@@ -17,6 +17,7 @@ import {
 } from '../imports/networking.istio.io';
 import { AuthorizationPolicy, AuthorizationPolicySpecAction } from '../imports/security.istio.io';
 import { MANAGED_BY_LABEL, canonicalJson, compareStrings, isDnsLabel, isLabelKey, isLabelValue, sortStrings } from '../util/names';
+import { routeExportTo } from '../mesh/traffic';
 import {
   AKS_ISTIO_CONTROL_PLANE_NAMESPACE,
   ControlPlaneProfile,
@@ -369,7 +370,7 @@ export class ManagedOnlineEndpoint extends Construct {
   private renderGateway(gw: EgressGateway): void {
     const metadata = { namespace: gw.namespace, labels: { ...MANAGED_BY_LABEL } };
     const routes = EgressGatewayRoutes.of(this, gw.namespace, gw.service);
-    const subset = routes.addHost(this.scoringHost);
+    const subset = routes.addHost(this.scoringHost, () => this.namespaces);
     const gateway = new Gateway(this, 'EgressGateway', {
       metadata,
       spec: this.problems.guard(() => ({
@@ -382,7 +383,8 @@ export class ManagedOnlineEndpoint extends Construct {
       spec: this.problems.guard(() => ({
         hosts: [this.scoringHost],
         gateways: ['mesh', gateway.name],
-        exportTo: ['*'],
+        // the callers' sidecars (the mesh route) and the gateway (its route); no one else sends to the host
+        exportTo: routeExportTo(gw.namespace, [...this.namespaces, gw.namespace], false),
         tls: [
           {
             match: [{ gateways: ['mesh'], port: 443, sniHosts: [this.scoringHost] }],

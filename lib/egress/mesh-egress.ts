@@ -17,6 +17,7 @@ import {
   SidecarSpecOutboundTrafficPolicyMode,
 } from '../imports/networking.istio.io';
 import { AKS_ISTIO_CONTROL_PLANE_NAMESPACE, ISTIO_CONTROL_PLANE_NAMESPACE } from '../mesh/profile';
+import { routeExportTo } from '../mesh/traffic';
 import { MANAGED_BY_LABEL, isDnsLabel, sortStrings } from '../util/names';
 
 export { AKS_ISTIO_CONTROL_PLANE_NAMESPACE, ISTIO_CONTROL_PLANE_NAMESPACE } from '../mesh/profile';
@@ -247,6 +248,7 @@ export class EgressGatewayRoutes extends Construct {
   /** The gateway Service's host. */
   public readonly serviceHost: string;
   private readonly hosts = new Set<string>();
+  private readonly callerNamespaces: Array<() => Iterable<string>> = [];
 
   private constructor(scope: Construct, id: string, namespace: string, service: string) {
     super(scope, id);
@@ -256,7 +258,8 @@ export class EgressGatewayRoutes extends Construct {
       spec: Lazy.any({
         produce: () => ({
           host: this.serviceHost,
-          exportTo: ['*'],
+          // the sidecars that send to the gateway: the callers' namespaces of every host routed through it
+          exportTo: routeExportTo(namespace, this.callerNamespaces.flatMap((of) => [...of()]), false),
           subsets: sortStrings(this.hosts).map((host) => ({
             name: EgressGatewayRoutes.subsetName(host),
             trafficPolicy: {
@@ -277,9 +280,13 @@ export class EgressGatewayRoutes extends Construct {
     return label.length <= 63 ? label : `${label.slice(0, 54)}-${createHash('sha256').update(host).digest('hex').slice(0, 8)}`;
   }
 
-  /** Adds a host routed through the gateway; returns its subset name. */
-  public addHost(host: string): string {
+  /**
+   * Adds a host routed through the gateway, and the namespaces whose
+   * sidecars send it there (read at synth); returns its subset name.
+   */
+  public addHost(host: string, callerNamespaces: () => Iterable<string> = () => []): string {
     this.hosts.add(host);
+    this.callerNamespaces.push(callerNamespaces);
     return EgressGatewayRoutes.subsetName(host);
   }
 }

@@ -44,6 +44,7 @@ import {
   deploymentLabels,
   deploymentProblems,
   destinationRuleSpec,
+  routeExportTo,
   routeProblems,
   virtualServiceSpec,
 } from '../mesh/traffic';
@@ -243,6 +244,22 @@ export interface SecureMlEndpointProps {
    * @default - none
    */
   readonly allowNetworkFrom?: NetworkSource[];
+
+  /**
+   * Namespaces, besides those the declaration implies, whose proxies receive
+   * the endpoint's VirtualService and DestinationRule (Istio `exportTo`):
+   * e.g. the namespace of a token-only caller that calls it straight from
+   * the mesh. The library exports them to the endpoint's own namespace, the
+   * edge's or gateway's, and each workload caller's; it falls back to every
+   * namespace (`*`) only when callers without a mesh identity of their own
+   * can reach the endpoint without an edge (they may be anywhere in the
+   * mesh). Setting this prop, even to `[]`, replaces that fallback with the
+   * namespaces listed; `["*"]` exports to every namespace.
+   *
+   * @see https://istio.io/latest/docs/reference/config/networking/virtual-service/#VirtualService-export_to
+   * @default - the namespaces the declaration implies; `["*"]` when token-only callers have no edge
+   */
+  readonly exportTo?: string[];
 }
 
 /**
@@ -413,6 +430,7 @@ export class SecureMlEndpoint extends Construct {
       metadata,
       spec: this.problems.guard(() => destinationRuleSpec({
         host: this.host,
+        exportTo: this.routeExportTo(),
         deployments: props.deployments,
         connectionPool: props.connectionPool ?? DEFAULT_CONNECTION_POOL,
         outlierDetection: props.outlierDetection ?? DEFAULT_OUTLIER_DETECTION,
@@ -426,6 +444,10 @@ export class SecureMlEndpoint extends Construct {
       retries: props.retries ?? {},
       removeRequestHeaders: (props.claimToHeaders ?? []).map((c) => c.header),
       gateway,
+      // a gateway's route is read by the gateway's proxies only
+      exportTo: gateway
+        ? routeExportTo(this.namespace, [gateway.name.split('/')[0], ...(this.edge?.sources ?? []).map((s) => s.namespace)], false)
+        : this.routeExportTo(),
     });
     this.virtualService = new VirtualService(this, 'VirtualService', { metadata, spec: this.problems.guard(() => route()) });
     // a Gateway API edge splits with one Service per deployment: each host gets the same traffic policy
@@ -437,6 +459,7 @@ export class SecureMlEndpoint extends Construct {
           metadata,
           spec: this.problems.guard(() => destinationRuleSpec({
             host,
+            exportTo: this.routeExportTo(),
             connectionPool: props.connectionPool ?? DEFAULT_CONNECTION_POOL,
             outlierDetection: props.outlierDetection ?? DEFAULT_OUTLIER_DETECTION,
           })),
@@ -449,6 +472,7 @@ export class SecureMlEndpoint extends Construct {
             timeout: props.timeout ?? DEFAULT_TIMEOUT,
             retries: props.retries ?? {},
             removeRequestHeaders: (props.claimToHeaders ?? []).map((c) => c.header),
+            exportTo: this.routeExportTo(),
           })),
         }),
       );
@@ -603,6 +627,24 @@ export class SecureMlEndpoint extends Construct {
     return out;
   }
 
+  /**
+   * The namespaces whose proxies send the endpoint traffic and so need its
+   * VirtualService and DestinationRule: its own, the edge's (controller or
+   * gateway), each workload caller's, and `exportTo`; every namespace when
+   * token-only callers have no edge and `exportTo` is not set.
+   */
+  public routeExportTo(): string[] {
+    const declared = this.props.exportTo;
+    if (declared?.includes('*')) return ['*'];
+    const namespaces = [
+      ...(this.edge?.sources ?? []).map((s) => s.namespace),
+      ...(this.edge?.gateway ? [this.edge.gateway.split('/')[0]] : []),
+      ...this.callerList.map((c) => c.meshNamespace).filter((ns): ns is string => ns !== undefined),
+      ...(declared ?? []),
+    ];
+    return routeExportTo(this.namespace, namespaces, declared === undefined && this.hasTokenOnlyCallers() && !this.edge);
+  }
+
   /** Callers without a mesh identity of their own (they come through the edge, or from any enrolled namespace). */
   private hasTokenOnlyCallers(): boolean {
     return this.callerList.some((c) => c.kind !== CallerKind.WORKLOAD);
@@ -709,6 +751,10 @@ export class SecureMlEndpoint extends Construct {
       out.push(problem('namespace', `the backend Service's namespace ("${this.backend.namespace}")`, p.namespace,
         'Istio policies only apply to pods of their own namespace; leave namespace out to use the backend\'s'));
     }
+    (p.exportTo ?? []).forEach((ns, i) => {
+      if (ns !== '*' && !isDnsLabel(ns)) out.push(problem(`exportTo[${i}]`, 'a namespace (a DNS label) or "*"', ns));
+      if (ns === '*' && p.exportTo!.length > 1) out.push(problem(`exportTo[${i}]`, '"*" alone (it already means every namespace)', p.exportTo));
+    });
     (p.paths ?? []).forEach((path, i) => {
       if (typeof path !== 'string' || !PATH.test(path)) {
         out.push(problem(`paths[${i}]`, 'a path starting with "/" (a trailing "*" for a prefix), or "*suffix"', path, 'e.g. "/score"'));

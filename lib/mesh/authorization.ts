@@ -1,11 +1,12 @@
 import type { ClaimCondition } from '../callers/caller';
 import type { AccessEndpoint, AccessGrant, AccessRequirement } from '../access/model';
 import { AuthorizationPolicySpecRules, AuthorizationPolicySpecRulesWhen } from '../imports/security.istio.io';
-import { sortStrings } from '../util/names';
+import { canonicalJson, sortStrings } from '../util/names';
 
 /**
  * The rules of an endpoint's single ALLOW AuthorizationPolicy, rendered from
- * the access model: one rule per grant and distinct requirement. A rule
+ * the access model: one rule per grant and distinct requirement, then
+ * merged where that admits the same requests ({@link mergeRules}). A rule
  * requires a token of the requirement's issuers (`requestPrincipals:
  * ["<issuer>/*"]`; the RequestAuthentication checks signature and
  * audience), the connection's principals when the requirement names them,
@@ -15,6 +16,11 @@ import { sortStrings } from '../util/names';
  * @see https://istio.io/latest/docs/reference/config/security/conditions/
  */
 export function istioAllowRules(endpoint: AccessEndpoint): AuthorizationPolicySpecRules[] {
+  return mergeRules(grantRules(endpoint));
+}
+
+/** One rule per grant and requirement, as the model holds them. */
+function grantRules(endpoint: AccessEndpoint): AuthorizationPolicySpecRules[] {
   const operation = {
     ...(endpoint.operation.paths.length ? { paths: [...endpoint.operation.paths] } : {}),
     ...(endpoint.operation.methods.length ? { methods: [...endpoint.operation.methods] } : {}),
@@ -37,6 +43,56 @@ export function istioAllowRules(endpoint: AccessEndpoint): AuthorizationPolicySp
       ? { ...withOperation, to: [{ operation: { ...(withOperation.to?.[0]?.operation ?? {}), notPorts: [...notPorts] } }] }
       : withOperation;
   }));
+}
+
+/**
+ * The rules with fewer, wider rules where that admits exactly the same
+ * requests: rules that differ only in the values of their one `when`
+ * condition become one rule with every value (Istio ORs a condition's
+ * values), and rules without conditions that differ only in their source
+ * principals become one rule with every principal (ORed too). Istio turns
+ * each rule into an Envoy RBAC policy repeated on every inbound filter
+ * chain, so 20 app-role callers cost one policy instead of 20. Rules that
+ * pair a principal with a claim (a workload and its identity's `oid`) are
+ * kept apart: merging them would admit one workload with another's token.
+ * The first rule of a group keeps its place.
+ *
+ * @see https://github.com/istio/istio/issues/38610
+ */
+export function mergeRules(rules: readonly AuthorizationPolicySpecRules[]): AuthorizationPolicySpecRules[] {
+  const out: AuthorizationPolicySpecRules[] = [];
+  const groups = new Map<string, AuthorizationPolicySpecRules>();
+  for (const rule of rules) {
+    const source = rule.from?.length === 1 ? rule.from[0].source : undefined;
+    let key: string | undefined;
+    let merge: ((into: AuthorizationPolicySpecRules) => AuthorizationPolicySpecRules) | undefined;
+    if (source && rule.when?.length === 1 && rule.when[0].values?.length && !rule.when[0].notValues) {
+      const condition = rule.when[0];
+      key = canonicalJson({ by: 'values', from: rule.from, to: rule.to ?? null, when: condition.key });
+      merge = (into) => ({ ...into, when: [{ key: condition.key, values: sortStrings(new Set([...(into.when?.[0].values ?? []), ...condition.values!])) }] });
+    } else if (source?.principals?.length && source.requestPrincipals?.length && !rule.when?.length
+      && Object.keys(source).every((k) => k === 'principals' || k === 'requestPrincipals')) {
+      key = canonicalJson({ by: 'principals', requestPrincipals: source.requestPrincipals, to: rule.to ?? null });
+      merge = (into) => ({
+        ...into,
+        from: [{ source: { ...into.from![0].source, principals: sortStrings(new Set([...(into.from![0].source?.principals ?? []), ...source.principals!])) } }],
+      });
+    }
+    if (key === undefined || merge === undefined) {
+      out.push(rule);
+      continue;
+    }
+    const first = groups.get(key);
+    if (!first) {
+      groups.set(key, rule);
+      out.push(rule);
+      continue;
+    }
+    const merged = merge(first);
+    groups.set(key, merged);
+    out[out.indexOf(first)] = merged;
+  }
+  return out;
 }
 
 /** A grant without a token (azureml-fe's coordination ports): the principal on the given ports only. */

@@ -133,6 +133,8 @@ export interface DestinationRuleInput {
   readonly deployments?: readonly ModelDeployment[];
   readonly connectionPool: DestinationRuleSpecTrafficPolicyConnectionPool;
   readonly outlierDetection: DestinationRuleSpecTrafficPolicyOutlierDetection;
+  /** The namespaces whose proxies see the rule (`.` for its own, or `*`). */
+  readonly exportTo: readonly string[];
 }
 
 /** DestinationRule: ISTIO_MUTUAL, connection pool, outlier detection, one subset per deployment. */
@@ -140,7 +142,7 @@ export function destinationRuleSpec(input: DestinationRuleInput): DestinationRul
   const subsets = sortedDeployments(input.deployments).map((d) => ({ name: d.name, labels: deploymentLabels(d) }));
   return {
     host: input.host,
-    exportTo: ['*'],
+    exportTo: [...input.exportTo],
     trafficPolicy: {
       tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.ISTIO_UNDERSCORE_MUTUAL },
       connectionPool: input.connectionPool,
@@ -165,6 +167,8 @@ export interface VirtualServiceInput {
    * The gateway route sets `Strict-Transport-Security` on responses.
    */
   readonly gateway?: { readonly name: string; readonly host: string };
+  /** The namespaces whose proxies see the route (`.` for its own, or `*`). */
+  readonly exportTo: readonly string[];
 }
 
 /** VirtualService: one HTTP route with timeout, bounded retries and the weighted split. */
@@ -180,7 +184,7 @@ export function virtualServiceSpec(input: VirtualServiceInput): VirtualServiceSp
   return {
     hosts: input.gateway ? [input.gateway.host] : [input.host],
     ...(input.gateway ? { gateways: [input.gateway.name] } : {}),
-    exportTo: ['*'],
+    exportTo: [...input.exportTo],
     http: [
       {
         name: 'inference',
@@ -207,4 +211,16 @@ export function virtualServiceSpec(input: VirtualServiceInput): VirtualServiceSp
 
 function sortedDeployments(deployments: readonly ModelDeployment[] | undefined): ModelDeployment[] {
   return [...(deployments ?? [])].sort((a, b) => compareStrings(a.name, b.name));
+}
+
+/**
+ * The `exportTo` of an endpoint's routes: its own namespace (`.`) and every
+ * other namespace whose proxies send it traffic, sorted; `["*"]` when
+ * `anywhere` (callers the declaration cannot place, e.g. token-only callers
+ * without an edge, may be in any namespace of the mesh).
+ */
+export function routeExportTo(ownNamespace: string, namespaces: Iterable<string>, anywhere: boolean): string[] {
+  if (anywhere) return ['*'];
+  const others = sortStrings(new Set([...namespaces].filter((ns) => ns !== ownNamespace && ns !== '.')));
+  return ['.', ...others];
 }

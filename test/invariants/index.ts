@@ -326,6 +326,67 @@ export function scopedProxyConfig(ms: Manifest[]): string[] {
   for (const se of ms.filter((m) => m.kind === 'ServiceEntry')) {
     if ((se.spec?.exportTo ?? ['*']).includes('*')) out.push(`${id(se)} is exported to every namespace`);
   }
+  out.push(...scopedRoutes(ms));
+  return out;
+}
+
+/**
+ * 13 (routes). An in-cluster endpoint's VirtualService and DestinationRule
+ * (the ones for its Service host, `<svc>.<ns>.svc.cluster.local`, in the
+ * namespace of its ALLOW policy) are exported to every namespace (`*`)
+ * only when an ALLOW rule there admits callers from any peer (no
+ * `principals`: token-only callers without an edge); otherwise to a list
+ * that holds each admitted principal's namespace (the callers and the
+ * edge must see the route: its split, timeout and retries) and the own
+ * namespace. A mesh VirtualService bound to a gateway is checked the same
+ * way against the gateway's namespace.
+ */
+export function scopedRoutes(ms: Manifest[]): string[] {
+  const out: string[] = [];
+  // the ALLOW policies of the host's pods: those selecting the Service's pods when the Service is among the
+  // objects, else those of the namespace (undecided when several endpoints share it: `exact` false)
+  const allowRules = (ns: string, host: string) => {
+    const inNs = ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'ALLOW' && m.metadata.namespace === ns);
+    const service = ms.find((m) => m.kind === 'Service' && (m.metadata.namespace ?? 'default') === ns && host.startsWith(`${m.metadata.name}.${ns}.`));
+    const selector: Record<string, string> | undefined = service?.spec?.selector;
+    const mine = selector
+      ? inNs.filter((m) => Object.entries(m.spec.selector?.matchLabels ?? {}).every(([k, v]) => selector[k] === v))
+      : inNs;
+    return { rules: mine.flatMap((m) => m.spec.rules ?? []), exact: selector !== undefined || inNs.length === 1 };
+  };
+  for (const r of ms.filter((m) => (m.kind === 'VirtualService' || m.kind === 'DestinationRule') && m.apiVersion.startsWith('networking.istio.io/'))) {
+    const ns = r.metadata.namespace ?? 'default';
+    const hosts: string[] = r.kind === 'DestinationRule' ? [r.spec.host] : (r.spec.hosts ?? []);
+    if (!hosts.some((h) => h.endsWith(`.${ns}.svc.cluster.local`))) continue;
+    const { rules, exact } = allowRules(ns, hosts.find((h) => h.endsWith(`.${ns}.svc.cluster.local`))!);
+    if (rules.length === 0) continue;
+    const exportTo: string[] = r.spec.exportTo ?? ['*'];
+    const gateways: string[] = r.kind === 'VirtualService' ? (r.spec.gateways ?? []).filter((g: string) => g !== 'mesh') : [];
+    if (gateways.length) {
+      for (const g of gateways) {
+        const gwNs = g.includes('/') ? g.split('/')[0] : ns;
+        if (exportTo.includes('*')) out.push(`${id(r)} is bound to ${g} but exported to every namespace`);
+        else if (gwNs !== ns && !exportTo.includes(gwNs)) out.push(`${id(r)} is bound to ${g} but not exported to ${gwNs}`);
+      }
+      continue;
+    }
+    const sources = rules.flatMap((rule: any) => (rule.from ?? [{}]).map((f: any) => f.source ?? {}));
+    const fromAnyPeer = sources.some((src: any) => !src.principals?.length && !src.namespaces?.length);
+    if (exportTo.includes('*')) {
+      if (!fromAnyPeer) out.push(`${id(r)} is exported to every namespace, but its endpoint admits only named peers`);
+      continue;
+    }
+    if (!exportTo.includes('.') && !exportTo.includes(ns)) out.push(`${id(r)} is not exported to its own namespace`);
+    // a list despite callers from any peer: the declaration narrowed it (SecureMlEndpointProps.exportTo)
+    const peerNamespaces = new Set(sources.flatMap((src: any) => [
+      ...(src.principals ?? []).map((p: string) => /\/ns\/([^/]+)\/sa\//.exec(p)?.[1]).filter(Boolean),
+      ...(src.namespaces ?? []),
+    ]) as string[]);
+    if (!exact) continue;
+    for (const peer of peerNamespaces) {
+      if (peer !== ns && !exportTo.includes(peer)) out.push(`${id(r)} is not exported to ${peer}, whose workloads the endpoint admits`);
+    }
+  }
   return out;
 }
 

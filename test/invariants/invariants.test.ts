@@ -52,6 +52,9 @@ const BREAKS: Array<[string, Break]> = [
     spec: { template: { metadata: { annotations: { 'sidecar.istio.io/inject': 'false' } } } } }); }],
   ['13 scoped proxy config', (ms) => { ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 's', namespace: 'ml' },
     spec: { egress: [{ hosts: ['*/*'] }], outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' } } }); }],
+  // the endpoint admits the edge controller only: a route exported everywhere, or hidden from the edge
+  ['13 scoped proxy config', (ms) => { find(ms, 'DestinationRule').spec.exportTo = ['*']; }],
+  ['13 scoped proxy config', (ms) => { find(ms, 'VirtualService').spec.exportTo = ['.']; }],
   ['4 no open allow', (ms) => { find(ms, 'AuthorizationPolicy', 'ALLOW').spec.rules.push({ from: [{ source: { principals: ['cluster.local/ns/x/sa/y'] } }], to: [{ operation: { ports: ['8000'] } }] }); }],
   ['outlier detection ignores 5xx', (ms) => { delete find(ms, 'DestinationRule').spec.trafficPolicy.outlierDetection.consecutive5xxErrors; }],
   ['11 no empty policy strings', (ms) => { find(ms, 'AuthorizationPolicy', 'ALLOW').spec.rules[0].from[0].source.principals = ['']; }],
