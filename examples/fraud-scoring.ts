@@ -20,6 +20,7 @@ import {
   AzureRole,
   AzureScope,
   Caller,
+  CallerSidecar,
   EndpointBackend,
   Edge,
   EntraTenant,
@@ -154,6 +155,9 @@ export class BatchScorerChart extends Chart {
       containers: [{ name: 'scorer', image: 'ghcr.io/contoso/batch-scorer:2.1.0' }],
     });
     this.binding.applyTo(scorer);
+    // opt-in: the namespace's proxies receive the routes of what its workloads were granted (the fraud
+    // model), not of every Service in the mesh; add `hosts` for in-mesh services they call besides
+    new CallerSidecar(this, 'ProxyScope', { namespace: 'batch', meshProfile: MESH });
 
     // It reads its job settings from the team's Key Vault.
     this.binding.grantRole(

@@ -16,6 +16,8 @@ export { LIST_CLAIMS } from './mesh/security';
 export type { ClaimToHeader } from './mesh/security';
 export { DEFAULT_CONNECTION_POOL, DEFAULT_OUTLIER_DETECTION } from './mesh/traffic';
 export type { ModelDeployment, RetryOptions } from './mesh/traffic';
+export { CallerSidecar } from './mesh/caller-sidecar';
+export type { CallerSidecarProps } from './mesh/caller-sidecar';
 export * from './azure/scope';
 export * from './azure/role';
 export * from './azure/plan';

@@ -309,7 +309,7 @@ describe('examples', () => {
     const b = run();
     expect(a.manifests.files).toEqual([
       'batch-scorer.k8s.yaml', 'claims-triage.k8s.yaml', 'embeddings.k8s.yaml', 'fraud-scoring.k8s.yaml', 'llm.k8s.yaml',
-      'mesh-egress-scoring-jobs.k8s.yaml', 'risk-scoring.k8s.yaml', 'scoring-jobs.k8s.yaml',
+      'mesh-egress-batch.k8s.yaml', 'mesh-egress-scoring-jobs.k8s.yaml', 'risk-scoring.k8s.yaml', 'scoring-jobs.k8s.yaml',
     ]);
     expect(a.mesh.files).toEqual(['access-map.json', 'access-map.md', 'access-map.mmd', 'azure-plan.json', 'diagnostics.json', 'diagnostics.sarif']);
     expect(b.manifests.content).toBe(a.manifests.content);

@@ -310,6 +310,7 @@ export class ManagedOnlineEndpoint extends Construct {
     const identityHosts = [p.tenant instanceof EntraTenant ? p.tenant.cloud.loginHost : ''].filter(Boolean);
     if (p.egressControl ?? true) {
       const egress = NamespaceEgress.of(this, namespace);
+      egress.restrictToRegistry();
       egress.allowIdentityHosts(...identityHosts);
       egress.allowControlPlane(this.controlPlaneNamespace);
       if (p.egressGateway) egress.allowGatewayNamespace(p.egressGateway.namespace);

@@ -87,13 +87,19 @@ function grantedMeshHosts(root: IConstruct, namespace: string): string[] {
 }
 
 /**
- * The egress of one namespace: a single Sidecar with `REGISTRY_ONLY` whose
- * egress hosts are the namespace itself, the control plane, the in-mesh
- * endpoints its workloads were granted, and every external host something in
- * the app declared for the namespace; and the ServiceEntry for the identity
- * host (Entra login).
- * One per namespace per app, shared by every endpoint and caller there;
- * rendered at synth so later declarations count.
+ * The Sidecar of one namespace, shared by everything in the app that
+ * narrows what the namespace's proxies receive or reach (Istio allows one
+ * namespace-wide Sidecar per namespace):
+ * - egress control (managed online endpoints): `REGISTRY_ONLY`, the control
+ *   plane, an egress gateway's namespace, and a ServiceEntry for the
+ *   identity host (Entra login);
+ * - config scoping ({@link CallerSidecar}): egress hosts limited to the
+ *   namespace itself, the control plane, the in-mesh endpoints its
+ *   workloads were granted and the hosts the user adds.
+ * Its egress hosts are the namespace itself, the control plane, the
+ * in-mesh endpoints the namespace's workloads were granted, and every host
+ * something in the app declared for it. One per namespace per app; rendered
+ * at synth so later declarations count.
  */
 export class NamespaceEgress extends Construct {
   /** The egress of `namespace` in the app of `scope` (created on first use). */
@@ -104,10 +110,16 @@ export class NamespaceEgress extends Construct {
     return new NamespaceEgress(chart, 'Egress', namespace);
   }
 
+  /** The namespace's Sidecar. */
+  public readonly sidecar: Sidecar;
   private readonly identityHosts = new Set<string>();
   private readonly controlPlanes = new Set<string>();
   private readonly gatewayNamespaces = new Set<string>();
+  private readonly extraHosts = new Set<string>();
+  private registryOnly = false;
+  private identityEntry?: ServiceEntry;
   private readonly problems: ProblemCollector;
+  private readonly metadata: { namespace: string; labels: Record<string, string> };
 
   private constructor(scope: Construct, id: string, public readonly namespace: string) {
     super(scope, id);
@@ -120,28 +132,46 @@ export class NamespaceEgress extends Construct {
       }
       return out;
     });
-    const metadata = { namespace, labels: { ...MANAGED_BY_LABEL } };
-    new Sidecar(this, 'Sidecar', {
-      metadata,
+    this.metadata = { namespace, labels: { ...MANAGED_BY_LABEL } };
+    this.sidecar = new Sidecar(this, 'Sidecar', {
+      metadata: this.metadata,
       spec: this.problems.guard(() => ({
-        outboundTrafficPolicy: { mode: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY },
-        egress: [{
-          hosts: [
-            './*',
-            ...sortStrings(this.controlPlanes).map((ns) => `${ns}/*`),
-            ...sortStrings(this.gatewayNamespaces).filter((ns) => ns !== namespace && !this.controlPlanes.has(ns)).map((ns) => `${ns}/*`),
-            // in-mesh endpoints the namespace's workloads were granted (their own sidecars must reach them)
-            ...grantedMeshHosts(this.node.root, namespace),
-            // the Entra login host and the scoring hosts are ServiceEntries of this namespace (exportTo "."):
-            // "./*" imports them, and listing them again is a duplicate Istio warns about
-          ],
-        }],
+        // egress control refuses what the registry does not know; config scoping alone leaves the mesh's default
+        // (other workloads of the namespace may call hosts the declaration does not know)
+        ...(this.registryOnly ? { outboundTrafficPolicy: { mode: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY } } : {}),
+        egress: [{ hosts: this.egressHosts() }],
       })),
     });
-    new ServiceEntry(this, 'IdentityHosts', {
-      metadata,
-      spec: this.problems.guard(() => externalServiceEntrySpec(sortStrings(this.identityHosts), false)),
-    });
+  }
+
+  /**
+   * The Sidecar's egress hosts, resolved now: `./*`, the control plane's
+   * and egress gateways' namespaces, the in-mesh endpoints the namespace's
+   * workloads were granted, and the hosts added with {@link addHosts}.
+   */
+  public egressHosts(): string[] {
+    const namespaceWide = new Set([...this.controlPlanes, ...this.gatewayNamespaces].filter((ns) => ns !== this.namespace));
+    const granted = grantedMeshHosts(this.node.root, this.namespace);
+    const extra = [...this.extraHosts].filter((h) => !granted.includes(h) && !h.startsWith('./') && !namespaceWide.has(h.split('/')[0]));
+    return [
+      './*',
+      ...sortStrings(this.controlPlanes).map((ns) => `${ns}/*`),
+      ...sortStrings(this.gatewayNamespaces).filter((ns) => ns !== this.namespace && !this.controlPlanes.has(ns)).map((ns) => `${ns}/*`),
+      // in-mesh endpoints the namespace's workloads were granted (their own sidecars must reach them)
+      ...sortStrings(new Set([...granted, ...extra])),
+      // the Entra login host and the scoring hosts are ServiceEntries of this namespace (exportTo "."):
+      // "./*" imports them, and listing them again is a duplicate Istio warns about
+    ];
+  }
+
+  /** Puts the namespace under egress control: `REGISTRY_ONLY` (set by managed online endpoints). */
+  public restrictToRegistry(): void {
+    this.registryOnly = true;
+  }
+
+  /** More egress hosts, `<namespace>/<dnsName>` (Istio's Sidecar egress host form; `<namespace>/*` for a whole namespace). */
+  public addHosts(...hosts: string[]): void {
+    hosts.forEach((h) => this.extraHosts.add(h));
   }
 
   /**
@@ -151,6 +181,10 @@ export class NamespaceEgress extends Construct {
    */
   public allowIdentityHosts(...hosts: string[]): void {
     hosts.forEach((h) => this.identityHosts.add(h));
+    this.identityEntry ??= new ServiceEntry(this, 'IdentityHosts', {
+      metadata: this.metadata,
+      spec: this.problems.guard(() => externalServiceEntrySpec(sortStrings(this.identityHosts), false)),
+    });
   }
 
   /** The control plane's namespace (istiod, for xDS and certificates). */

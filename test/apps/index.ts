@@ -24,6 +24,8 @@ import {
   SecureMlEndpoint,
   TokenVersion,
   ExtAuthzMeshConfig,
+  CallerSidecar,
+  ManagedOnlineEndpoint,
 } from '../../lib';
 
 export const TENANT_ID = '00000000-1111-4222-8333-444444444444';
@@ -147,6 +149,48 @@ export const TEST_APPS: TestApp[] = [
       endpoint.grantInvoke(existing);
       endpoint.grantInvoke(created);
       existing.grantRole(AzureRole.KEY_VAULT_SECRETS_USER, AzureScope.keyVault({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml', vault: 'ml-kv' }));
+    },
+  },
+  {
+    name: 'scoped proxy config: callers\' namespaces with a CallerSidecar, one merged with a managed endpoint\'s egress control',
+    build(app) {
+      const chart = new Chart(app, 'scoped');
+      new MeshNamespace(chart, 'Models', { name: 'models' });
+      new MeshNamespace(chart, 'Apps', { name: 'apps' });
+      new MeshNamespace(chart, 'Reports', { name: 'reports' });
+      const tenant = new EntraTenant({ tenantId: TENANT_ID });
+      const binding = (ns: string, sa: string, principalId: string) => new MeshIdentityBinding(chart, `${ns}-${sa}`, {
+        identity: ManagedIdentity.existing({ clientId: CLIENT_ID, principalId }),
+        oidcIssuerUrl: OIDC_ISSUER,
+        namespace: ns,
+        serviceAccountName: sa,
+      });
+      const scorer = binding('apps', 'scorer', SP_OBJECT_ID);
+      const reporter = binding('reports', 'reporter', GROUP_ID);
+      const ranker = new SecureMlEndpoint(chart, 'Ranker', {
+        backend: EndpointBackend.service({ name: 'ranker', namespace: 'models', port: 8080, selector: { app: 'ranker' } }),
+        tenant,
+        audiences: [CLIENT_ID],
+        deployments: [{ name: 'blue', weight: 90 }, { name: 'green', weight: 10 }],
+      });
+      const embedder = new SecureMlEndpoint(chart, 'Embedder', {
+        backend: EndpointBackend.service({ name: 'embedder', namespace: 'models', port: 8080, selector: { app: 'embedder' } }),
+        tenant,
+        audiences: [CLIENT_ID],
+      });
+      ranker.grantInvoke(scorer);
+      ranker.grantInvoke(reporter);
+      embedder.grantInvoke(scorer);
+      // apps: only the two endpoints and the ledger; reports: the ranker and a managed endpoint (egress control, REGISTRY_ONLY)
+      new CallerSidecar(chart, 'AppsScope', { namespace: 'apps', hosts: ['payments/ledger.payments.svc.cluster.local'] });
+      new CallerSidecar(chart, 'ReportsScope', { namespace: 'reports' });
+      const forecast = new ManagedOnlineEndpoint(chart, 'Forecast', {
+        endpointName: 'forecast',
+        region: 'westeurope',
+        workspace: AzureScope.mlWorkspace({ subscriptionId: SUBSCRIPTION_ID, resourceGroup: 'ml', workspace: 'ml-ws' }),
+        tenant,
+      });
+      forecast.grantInvoke(reporter);
     },
   },
   {

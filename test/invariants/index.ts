@@ -408,8 +408,9 @@ const OIDC_ISSUER_HOST = /(^|\.)oic\.prod-aks\.azure\.(com|us|cn)$/;
 
 /**
  * 8. Egress: ServiceEntry hosts are exact FQDNs (never `*`) visible only in
- * their namespace; every Sidecar restricts egress to the registry, names no
- * `*` namespace, and in a namespace that reaches Azure ML scoring hosts lists
+ * their namespace; every Sidecar of a namespace with ServiceEntries (egress
+ * control on) restricts egress to the registry, no Sidecar sets `ALLOW_ANY`
+ * or names a `*` namespace, and in a namespace that reaches Azure ML scoring hosts lists
  * the Entra login host and each scoring host in use. Issue 11 (which wins
  * over DESIGN.md's text) takes the cluster OIDC issuer out: no Sidecar or
  * ServiceEntry names it (Entra, not the pod, fetches its keys).
@@ -424,7 +425,6 @@ export function exactEgress(ms: Manifest[]): string[] {
     if (JSON.stringify(se.spec.exportTo) !== '["."]') out.push(`${id(se)} is exported beyond its namespace`);
   }
   for (const sc of ms.filter((m) => m.kind === 'Sidecar')) {
-    if (sc.spec.outboundTrafficPolicy?.mode !== 'REGISTRY_ONLY') out.push(`${id(sc)} lets unknown egress through`);
     const hosts: string[] = (sc.spec.egress ?? []).flatMap((e: any) => e.hosts ?? []);
     for (const h of hosts) {
       const [ns, name] = h.split('/');
@@ -433,6 +433,10 @@ export function exactEgress(ms: Manifest[]): string[] {
     }
     const local = ms.filter((m) => m.kind === 'ServiceEntry' && m.metadata.namespace === sc.metadata.namespace)
       .flatMap((m) => (m.spec.hosts ?? []) as string[]);
+    // egress control is on where the namespace has ServiceEntries (external hosts declared for it): refuse the rest;
+    // a Sidecar that only scopes a callers' namespace's config (CallerSidecar) leaves the mesh's default, but never says ALLOW_ANY itself
+    const mode = sc.spec.outboundTrafficPolicy?.mode;
+    if (local.length > 0 ? mode !== 'REGISTRY_ONLY' : mode === 'ALLOW_ANY') out.push(`${id(sc)} lets unknown egress through`);
     // a host is reachable when listed, or when "./*" imports the namespace's own ServiceEntry for it
     const reaches = (h: string) => hosts.includes(`./${h}`) || (hosts.includes('./*') && local.includes(h));
     const scoring = local.filter((h) => SCORING_HOST.test(h));

@@ -39,6 +39,15 @@ const BREAKS: Array<[string, Break]> = [
     ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 's', namespace: 'ml' }, spec: {
       outboundTrafficPolicy: { mode: 'REGISTRY_ONLY' }, egress: [{ hosts: ['./*', './fraud.westeurope.inference.ml.azure.com'] }] } }); // no login host
   }],
+  // a namespace with a ServiceEntry is under egress control: its Sidecar must refuse unknown hosts
+  ['8 exact egress', (ms) => {
+    ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'se', namespace: 'ml' }, spec: { hosts: ['login.microsoftonline.com'], exportTo: ['.'] } });
+    ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 's', namespace: 'ml' }, spec: { egress: [{ hosts: ['./*'] }] } });
+  }],
+  ['8 exact egress', (ms) => {
+    ms.push({ apiVersion: 'networking.istio.io/v1', kind: 'Sidecar', metadata: { name: 's', namespace: 'ml' }, spec: {
+      outboundTrafficPolicy: { mode: 'ALLOW_ANY' }, egress: [{ hosts: ['./*'] }] } });
+  }],
   ['9 no secrets', (ms) => { ms.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }); }],
   ['9 no secrets', (ms) => { delete find(ms, 'RequestAuthentication').spec.jwtRules[0].fromHeaders; }],
   ['9 no secrets', (ms) => { find(ms, 'RequestAuthentication').spec.jwtRules[0].fromParams = ['access_token']; }],

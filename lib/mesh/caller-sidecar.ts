@@ -1,0 +1,108 @@
+import { Construct } from 'constructs';
+import { SecureMlEndpoint } from '../endpoint/secure-ml-endpoint';
+import { ProblemCollector, problem, warning } from '../errors';
+import { ControlPlaneProfile, NamespaceEgress, controlPlaneProfileFromContext } from '../egress/mesh-egress';
+import type { Sidecar } from '../imports/networking.istio.io';
+import { isDnsLabel } from '../util/names';
+import { ISTIO_CONTROL_PLANE_NAMESPACE } from './profile';
+
+/** Props of {@link CallerSidecar}. */
+export interface CallerSidecarProps {
+  /** The callers' namespace whose proxies get only what its workloads were granted. */
+  readonly namespace: string;
+
+  /**
+   * More egress hosts for the namespace's proxies, in the Sidecar's
+   * `<namespace>/<dnsName>` form: what other workloads of the namespace call
+   * that the declaration does not know, e.g. `payments/ledger.payments.svc.cluster.local`,
+   * or `monitoring/*` for a whole namespace. Without them, those calls leave
+   * the proxy as plain TCP to the pod address and fail against STRICT mutual TLS.
+   *
+   * @default - none
+   */
+  readonly hosts?: string[];
+
+  /**
+   * The mesh the namespace is in (a `MeshProfile`, or any
+   * `{ name, controlPlaneNamespace }`): its control plane's namespace is
+   * imported whole (istiod), e.g. `aks-istio-system` on the AKS Istio add-on.
+   *
+   * @default - the app's mesh profile (context `cdk8s-azureml-mesh/meshProfile`), else upstream Istio (`istio-system`)
+   */
+  readonly meshProfile?: ControlPlaneProfile;
+
+  /**
+   * The Istio control plane's namespace; overrides `meshProfile`.
+   *
+   * @default - the namespace of `meshProfile`
+   */
+  readonly controlPlaneNamespace?: string;
+}
+
+const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
+
+/**
+ * Opt-in, per callers' namespace: its proxies receive the routes and
+ * clusters of what its workloads were granted and nothing else. An Istio
+ * `Sidecar` for the namespace whose egress hosts are the namespace itself
+ * (`./*`), the control plane, each in-mesh endpoint of the app that a
+ * workload of the namespace may call (`Caller.workload`, `grantInvoke` of a
+ * `MeshIdentityBinding`), and `hosts`. Without it every proxy of the
+ * namespace receives every Service of the mesh, so its config grows with
+ * the mesh, not with what it calls.
+ *
+ * It is opt-in because the Sidecar narrows every workload of the
+ * namespace, also those the declaration does not know: list what they call
+ * in `hosts`. It leaves `outboundTrafficPolicy` to the mesh (egress to
+ * unknown hosts is not refused) unless a managed online endpoint puts the
+ * namespace under egress control; then both are one Sidecar (Istio allows
+ * one namespace-wide Sidecar per namespace), with `REGISTRY_ONLY`.
+ *
+ * @see https://istio.io/latest/docs/reference/config/networking/sidecar/
+ * @see https://istio.io/latest/docs/ops/best-practices/performance/
+ */
+export class CallerSidecar extends Construct {
+  /** The namespace. */
+  public readonly namespace: string;
+  /** The namespace's Sidecar (shared with its egress control, if any). */
+  public readonly sidecar: Sidecar;
+  private readonly egress: NamespaceEgress;
+
+  constructor(scope: Construct, id: string, props: CallerSidecarProps) {
+    super(scope, id);
+    const problems = new ProblemCollector(this);
+    this.namespace = props.namespace;
+    if (!isDnsLabel(props.namespace)) problems.add(problem('namespace', 'a DNS label (lowercase letters, digits, "-", at most 63)', props.namespace));
+    (props.hosts ?? []).forEach((h, i) => {
+      const [ns, name, ...rest] = typeof h === 'string' ? h.split('/') : [];
+      const nsOk = ns === '.' || isDnsLabel(ns);
+      const nameOk = name === '*' || (name !== undefined && HOST.test(name) && name.includes('.'));
+      if (!nsOk || !nameOk || rest.length) {
+        problems.add(problem(`hosts[${i}]`, '"<namespace>/<fqdn>" or "<namespace>/*" (one namespace: never "*/" or "~/")', h,
+          'e.g. "payments/ledger.payments.svc.cluster.local"'));
+      }
+    });
+    const controlPlane = props.controlPlaneNamespace
+      ?? props.meshProfile?.controlPlaneNamespace
+      ?? controlPlaneProfileFromContext(this).profile?.controlPlaneNamespace
+      ?? ISTIO_CONTROL_PLANE_NAMESPACE;
+    if (!isDnsLabel(controlPlane)) problems.add(problem('controlPlaneNamespace', 'a DNS label', controlPlane));
+    problems.add(...controlPlaneProfileFromContext(this).problems);
+    this.egress = NamespaceEgress.of(this, props.namespace);
+    this.egress.allowControlPlane(controlPlane);
+    this.egress.addHosts(...(props.hosts ?? []).filter((h) => typeof h === 'string'));
+    this.sidecar = this.egress.sidecar;
+    problems.addWarningCheck(() => {
+      const granted = this.node.root.node.findAll()
+        .some((c) => c instanceof SecureMlEndpoint && c.callerList.some((caller) => caller.meshNamespace === props.namespace));
+      return granted || (props.hosts ?? []).length > 0 ? [] : [warning('namespace',
+        `"${props.namespace}" has no workload caller of any endpoint of the app and no hosts: its proxies receive only their own namespace and the control plane; `
+        + 'grant a workload of the namespace (endpoint.grantInvoke(binding)) or list its hosts')];
+    });
+  }
+
+  /** The Sidecar's egress hosts, resolved now (later grants count). */
+  public get hosts(): string[] {
+    return this.egress.egressHosts();
+  }
+}
