@@ -45,22 +45,48 @@ function sidecarImports(sidecar: ManifestEntry | undefined, ns: string, seNs: st
   }));
 }
 
+/** The Sidecar that applies to the workload of `principal` (selected, else namespace-wide, else mesh-wide), and its namespace. */
+function sidecarOf(set: ManifestSet, principal: string, roots: readonly string[]): { ns: string; sa: string; sidecar?: ManifestEntry; pod?: ReturnType<ManifestSet['podTemplates']>[number] } {
+  const m = /^(?:spiffe:\/\/)?[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal);
+  const ns = m?.[1] ?? '';
+  const sa = m?.[2] ?? '';
+  const pod = set.podTemplates().find((p) => p.namespace === ns && p.serviceAccount === sa);
+  const sidecars = set.ofKind('Sidecar', 'networking.istio.io');
+  const selected = sidecars.find((s) => namespaceOf(s.object) === ns && s.object.spec?.workloadSelector?.labels && pod && matchesLabels(s.object.spec.workloadSelector.labels, pod.labels));
+  const nsWide = sidecars.find((s) => namespaceOf(s.object) === ns && !s.object.spec?.workloadSelector);
+  const meshWide = sidecars.find((s) => roots.includes(namespaceOf(s.object)) && !s.object.spec?.workloadSelector);
+  return { ns, sa, sidecar: selected ?? nsWide ?? meshWide, pod };
+}
+
+/**
+ * A request from a mesh workload to an in-mesh Service: refused at the
+ * caller's own sidecar when a Sidecar there does not import the Service
+ * (`egress.hosts`). The proxy then has no cluster for the host: the request
+ * leaves as plain TCP to the pod address (PassthroughCluster; BlackHoleCluster
+ * under REGISTRY_ONLY), which a STRICT mutual TLS backend refuses. Undefined
+ * when the Service is imported (or no Sidecar narrows the caller).
+ */
+export function explainMeshEgress(set: ManifestSet, principal: string, serviceNamespace: string, host: string, roots: readonly string[], trace: string[]): EgressOutcome | undefined {
+  const { ns, sidecar } = sidecarOf(set, principal, roots);
+  if (!sidecar || sidecarImports(sidecar, ns, serviceNamespace, host)) {
+    if (sidecar) trace.push(`  caller's Sidecar: ${objectRef(sidecar.object)} imports ${serviceNamespace}/${host}`);
+    return undefined;
+  }
+  const registryOnly = sidecar.object.spec?.outboundTrafficPolicy?.mode === 'REGISTRY_ONLY';
+  const reason = `${objectRef(sidecar.object)} does not import ${serviceNamespace}/${host} (egress hosts), so the caller's proxy has no route to it: `
+    + (registryOnly ? 'REGISTRY_ONLY sends it to the BlackHoleCluster (502)' : 'it leaves as plain TCP (PassthroughCluster), which the STRICT mutual TLS backend refuses (503)');
+  trace.push(`  caller's Sidecar: ${reason}`);
+  return { verdict: 'DENY', status: registryOnly ? 502 : 503, decidedBy: { policy: objectRef(sidecar.object), action: 'SIDECAR_EGRESS' }, reasons: [reason] };
+}
+
 /**
  * Evaluates a request from the workload of `principal` to `host`:`port`.
  *
  * @param port the port the application connects to (default: the ServiceEntry's first port)
  */
 export function explainEgress(set: ManifestSet, principal: string, host: string, port: number | undefined, roots: readonly string[], trace: string[]): EgressOutcome {
-  const m = /^(?:spiffe:\/\/)?[^/]+\/ns\/([^/]+)\/sa\/([^/]+)$/.exec(principal);
-  const ns = m?.[1] ?? '';
-  const sa = m?.[2] ?? '';
-  const pod = set.podTemplates().find((p) => p.namespace === ns && p.serviceAccount === sa);
+  const { ns, sa, sidecar, pod } = sidecarOf(set, principal, roots);
   trace.push(`request: from ${pod ? `${pod.kind} ${ns}/${pod.name}` : `a workload of ServiceAccount ${ns}/${sa}`} to the external host ${host}`);
-  const sidecars = set.ofKind('Sidecar', 'networking.istio.io');
-  const selected = sidecars.find((s) => namespaceOf(s.object) === ns && s.object.spec?.workloadSelector?.labels && pod && matchesLabels(s.object.spec.workloadSelector.labels, pod.labels));
-  const nsWide = sidecars.find((s) => namespaceOf(s.object) === ns && !s.object.spec?.workloadSelector);
-  const meshWide = sidecars.find((s) => roots.includes(namespaceOf(s.object)) && !s.object.spec?.workloadSelector);
-  const sidecar = selected ?? nsWide ?? meshWide;
   const mode: string = sidecar?.object.spec?.outboundTrafficPolicy?.mode ?? 'ALLOW_ANY';
   trace.push(sidecar ? `  Sidecar: ${objectRef(sidecar.object)} outboundTrafficPolicy ${mode}` : '  Sidecar: none applies; the mesh default outboundTrafficPolicy ALLOW_ANY is assumed (meshConfig is not in the manifests)');
   const entries = set.ofKind('ServiceEntry', 'networking.istio.io').filter((se) => ((se.object.spec?.hosts ?? []) as string[]).some((h) => hostMatches(h, host)));

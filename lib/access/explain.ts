@@ -11,7 +11,7 @@
  */
 import { AKS_ISTIO_EXTERNAL_GATEWAY, AKS_ISTIO_INTERNAL_GATEWAY, ISTIO_INGRESS_GATEWAY } from '../edge/istio-gateway';
 import { nginxGatewayFabricResourceName } from '../edge/nginx-gateway-fabric';
-import { explainEgress } from './explain-egress';
+import { explainEgress, explainMeshEgress } from './explain-egress';
 import { ExplainWorkload, HopOutcome, HopRequest, IstioEvalOptions, evaluateHop, inIpBlock } from './explain-istio';
 import { DEFAULT_ROOT_NAMESPACES, KubeObject, ManifestEntry, ManifestSet, matchesLabels, namespaceOf, objectRef } from './manifests';
 
@@ -155,7 +155,7 @@ export interface ExplainDecision {
 
 /** One proxy on the way. */
 export interface ExplainHop {
-  /** `edge`, `backend`, or `egress` (the caller's sidecar, for an external host). */
+  /** `edge`, `backend`, or `egress` (the caller's sidecar: for an external host, or for an in-mesh Service that its Sidecar does not import). */
   readonly role: 'edge' | 'backend' | 'egress';
   /** The workload that evaluated it, e.g. `Deployment fraud/fraud-model-blue`. */
   readonly workload: string;
@@ -251,6 +251,16 @@ export function explain(manifests: ManifestSet, request: ExplainRequest, options
   } else {
     const principal = request.principal?.replace(/^spiffe:\/\//, '');
     trace.push(`request: ${method} ${request.path} to Service ${objectRef(service.object).replace(/^Service /, '')} directly (no edge), from ${principal ? `mesh principal \`${principal}\`` : 'a plaintext client'}`);
+    if (principal) {
+      // the caller's own sidecar must have a route to the Service (a Sidecar's egress hosts may leave it out)
+      const clusterHost = `${to.service}.${to.namespace}.svc.cluster.local`;
+      const out = explainMeshEgress(manifests, principal, to.namespace, clusterHost, opts.rootNamespaces, trace);
+      if (out) {
+        hops.push({ role: 'egress', workload: `sidecar of ${principal}`, verdict: out.verdict, status: out.status, decidedBy: out.decidedBy });
+        trace.push(`verdict: ${out.verdict} ${out.status}`);
+        return { ...out, trace, hops };
+      }
+    }
     pass = {
       principal,
       token: request.token,

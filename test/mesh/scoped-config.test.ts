@@ -19,6 +19,10 @@ import {
   SecureMlEndpointProps,
   TlsCertificate,
 } from '../../lib';
+import { EXAMPLES } from '../../examples';
+import { BATCH_SCORER_IDENTITY, FRAUD_API_CLIENT_ID, FRAUD_TENANT_ID } from '../../examples/fraud-scoring';
+import { explain } from '../../lib/access/explain';
+import { ManifestSet } from '../../lib/access/manifests';
 import { Manifest, allowPolicy, ofKind, synthApp } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -254,5 +258,36 @@ describe('the ALLOW policy: one rule where callers differ only in one claim\'s v
     ]);
     // both behind the edge controller's principal
     for (const r of rules) expect(r.from[0].source.principals).toEqual([expect.stringMatching(/\/ns\/ingress-nginx\/sa\//)]);
+  });
+});
+
+describe('explain: the caller\'s Sidecar must import the Service it calls', () => {
+  const fraud = () => synthApp((app) => EXAMPLES.find((e) => e.name === 'fraud-scoring')!.build(app)).manifests;
+  const request = {
+    to: { namespace: 'fraud', service: 'fraud-model' },
+    method: 'POST',
+    path: '/score',
+    principal: 'cluster.local/ns/batch/sa/batch-scorer',
+    token: { claims: { iss: `https://login.microsoftonline.com/${FRAUD_TENANT_ID}/v2.0`, aud: FRAUD_API_CLIENT_ID, tid: FRAUD_TENANT_ID, sub: 's', oid: BATCH_SCORER_IDENTITY.principalId } },
+  };
+
+  test('the batch scorer\'s namespace Sidecar imports the fraud model: ALLOW, and the trace says so', () => {
+    const ms = fraud();
+    expect(ofKind(ms, 'Sidecar').find((m) => m.metadata.namespace === 'batch')!.spec.egress[0].hosts).toContain('fraud/fraud-model.fraud.svc.cluster.local');
+    const result = explain(ManifestSet.fromObjects(ms), request);
+    expect(result.verdict).toBe('ALLOW');
+    expect(result.trace.join('\n')).toMatch(/caller's Sidecar: Sidecar batch\/\S+ imports fraud\/fraud-model\.fraud\.svc\.cluster\.local/);
+  });
+
+  test('a Sidecar without the host: DENY 503 at the caller\'s sidecar (plain TCP to a STRICT backend), 502 under REGISTRY_ONLY', () => {
+    const ms = fraud();
+    const sidecar = ofKind(ms, 'Sidecar').find((m) => m.metadata.namespace === 'batch')!;
+    sidecar.spec.egress[0].hosts = sidecar.spec.egress[0].hosts.filter((h: string) => !h.startsWith('fraud/'));
+    const denied = explain(ManifestSet.fromObjects(ms), request);
+    expect([denied.verdict, denied.status, denied.decidedBy?.action]).toEqual(['DENY', 503, 'SIDECAR_EGRESS']);
+    expect(denied.reasons[0]).toMatch(/does not import fraud\/fraud-model\.fraud\.svc\.cluster\.local .*PassthroughCluster/);
+    expect(denied.hops.map((h) => h.role)).toEqual(['egress']);
+    sidecar.spec.outboundTrafficPolicy = { mode: 'REGISTRY_ONLY' };
+    expect(explain(ManifestSet.fromObjects(ms), request).status).toBe(502);
   });
 });
