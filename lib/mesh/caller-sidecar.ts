@@ -51,6 +51,9 @@ const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
  * namespace receives every Service of the mesh, so its config grows with
  * the mesh, not with what it calls.
  *
+ * An endpoint's own namespace can opt in too: its model pods then receive
+ * their own namespace and the control plane, not every Service of the mesh.
+ *
  * It is opt-in because the Sidecar narrows every workload of the
  * namespace, also those the declaration does not know: list what they call
  * in `hosts`. It leaves `outboundTrafficPolicy` to the mesh (egress to
@@ -93,10 +96,12 @@ export class CallerSidecar extends Construct {
     this.egress.addHosts(...(props.hosts ?? []).filter((h) => typeof h === 'string'));
     this.sidecar = this.egress.sidecar;
     problems.addWarningCheck(() => {
-      const granted = this.node.root.node.findAll()
-        .some((c) => c instanceof SecureMlEndpoint && c.callerList.some((caller) => caller.meshNamespace === props.namespace));
-      return granted || (props.hosts ?? []).length > 0 ? [] : [warning('namespace',
-        `"${props.namespace}" has no workload caller of any endpoint of the app and no hosts: its proxies receive only their own namespace and the control plane; `
+      const endpoints = this.node.root.node.findAll().filter((c): c is SecureMlEndpoint => c instanceof SecureMlEndpoint);
+      const granted = endpoints.some((e) => e.callerList.some((caller) => caller.meshNamespace === props.namespace));
+      // an endpoint's own namespace: its model pods call nothing the declaration knows, and that is the point
+      const serves = endpoints.some((e) => e.namespace === props.namespace);
+      return granted || serves || (props.hosts ?? []).length > 0 ? [] : [warning('namespace',
+        `"${props.namespace}" has no workload caller of any endpoint of the app, no endpoint and no hosts: its proxies receive only their own namespace and the control plane; `
         + 'grant a workload of the namespace (endpoint.grantInvoke(binding)) or list its hosts')];
     });
   }

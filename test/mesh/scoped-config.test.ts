@@ -15,6 +15,7 @@ import {
   ManagedIdentity,
   ManagedOnlineEndpoint,
   MeshIdentityBinding,
+  MeshNamespace,
   SecureMlEndpoint,
   SecureMlEndpointProps,
   TlsCertificate,
@@ -210,6 +211,23 @@ describe('CallerSidecar', () => {
       .toEqual(['churn.westeurope.inference.ml.azure.com', 'login.microsoftonline.com']);
   });
 
+  test('an endpoint\'s own namespace may opt in, without a warning: its proxies get their namespace and the control plane', () => {
+    const ms = synthApp((app) => {
+      app.node.setContext('cdk8s-azureml-mesh/strict', true);
+      const chart = new Chart(app, 'c');
+      new MeshNamespace(chart, 'Ns', { name: 'ml' });
+      new SecureMlEndpoint(chart, 'E', {
+        backend: EndpointBackend.service({ name: 'm', namespace: 'ml', port: 80, selector: { app: 'm' } }),
+        tenant: new EntraTenant({ tenantId: TID }),
+        audiences: [AUD],
+        callers: [Caller.appRole('S')],
+        edge: Edge.ingressNginx({ host: 'm.contoso.com', tls: TlsCertificate.fromSecret('t'), controllerInMesh: true }),
+      });
+      new CallerSidecar(chart, 'S', { namespace: 'ml' });
+    }).manifests;
+    expect(ofKind(ms, 'Sidecar').map((m) => [m.metadata.namespace, m.spec.egress[0].hosts])).toEqual([['ml', ['./*', 'istio-system/*']]]);
+  });
+
   test('no Sidecar for namespaces that did not opt in', () => {
     expect(ofKind(twoEndpoints(() => {}), 'Sidecar')).toEqual([]);
   });
@@ -224,7 +242,7 @@ describe('CallerSidecar', () => {
     expect(() => synthApp((app) => {
       app.node.setContext('cdk8s-azureml-mesh/strict', true);
       new CallerSidecar(new Chart(app, 'c'), 'S', { namespace: 'idle' });
-    })).toThrow(/"idle" has no workload caller of any endpoint of the app and no hosts/);
+    })).toThrow(/"idle" has no workload caller of any endpoint of the app, no endpoint and no hosts/);
   });
 });
 
