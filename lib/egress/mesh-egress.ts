@@ -71,19 +71,53 @@ function egressChart(scope: Construct, namespace: string): Chart {
 }
 
 /**
- * In-mesh hosts that workloads of `namespace` were granted: every
- * SecureMlEndpoint of the app with a `Caller.workload` (from `grantInvoke`
- * or `addCaller`) whose mesh principal is in `namespace`, as Sidecar egress
- * hosts `<ns>/<service>.<ns>.svc.cluster.local`.
+ * In-mesh hosts the proxies of `namespace` route to: every host of every
+ * SecureMlEndpoint of the app (its Service, and the per-deployment Services
+ * of a Gateway API split) whose routes are exported to the namespace by
+ * name (a workload caller there, the edge's namespace, a namespace its
+ * `exportTo` names; not `*`), as Sidecar egress hosts `<ns>/<host>`.
  */
 function grantedMeshHosts(root: IConstruct, namespace: string): string[] {
-  const out = new Set<string>();
-  for (const c of root.node.findAll()) {
-    if (!(c instanceof SecureMlEndpoint) || c.namespace === namespace) continue;
-    const granted = c.callerList.some((caller) => caller.meshNamespace === namespace);
-    if (granted) out.add(`${c.namespace}/${c.host}`);
+  return sortStrings(new Set(meshHostIndex(root).byNamespace.get(namespace) ?? []));
+}
+
+/**
+ * The app's endpoint hosts by the namespaces their routes are exported to,
+ * built once per state of the app (rebuilt when an endpoint or a caller was
+ * added): one pass over the endpoints, not one per namespace.
+ */
+function meshHostIndex(root: IConstruct): { byNamespace: Map<string, string[]> } {
+  const endpoints = SecureMlEndpoint.inApp(root);
+  const fingerprint = `${endpoints.length}/${endpoints.reduce((n, e) => n + e.callerCount, 0)}`;
+  const cached = HOST_INDEX.get(root);
+  if (cached?.fingerprint === fingerprint) return cached;
+  const byNamespace = new Map<string, string[]>();
+  for (const e of endpoints) {
+    const hosts = e.routeHosts.map((h) => `${e.namespace}/${h}`);
+    // the namespaces the declaration names, also when the routes go everywhere (token callers from any peer):
+    // an endpoint exported to "*" was granted to no other namespace in particular
+    for (const ns of e.routeNamespaces()) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...hosts]);
   }
-  return sortStrings(out);
+  const index = { fingerprint, byNamespace };
+  HOST_INDEX.set(root, index);
+  return index;
+}
+
+const HOST_INDEX = new WeakMap<IConstruct, { fingerprint: string; byNamespace: Map<string, string[]> }>();
+
+/** Egress gateways' namespaces that callers in a namespace send through, recorded per app (also without egress control). */
+const GATEWAY_NAMESPACES = new WeakMap<IConstruct, Map<string, Set<string>>>();
+
+/**
+ * Records that the proxies of `namespace` send traffic through an egress
+ * gateway in `gatewayNamespace`: the namespace's Sidecar, if it has one,
+ * imports the gateway's namespace (its routes are config of that namespace).
+ */
+export function recordEgressGatewayNamespace(scope: IConstruct, namespace: string, gatewayNamespace: string): void {
+  const root = scope.node.root;
+  const byNs = GATEWAY_NAMESPACES.get(root) ?? new Map<string, Set<string>>();
+  GATEWAY_NAMESPACES.set(root, byNs);
+  byNs.set(namespace, (byNs.get(namespace) ?? new Set()).add(gatewayNamespace));
 }
 
 /**
@@ -150,13 +184,14 @@ export class NamespaceEgress extends Construct {
    * workloads were granted, and the hosts added with {@link addHosts}.
    */
   public egressHosts(): string[] {
-    const namespaceWide = new Set([...this.controlPlanes, ...this.gatewayNamespaces].filter((ns) => ns !== this.namespace));
+    const gateways = new Set([...this.gatewayNamespaces, ...(GATEWAY_NAMESPACES.get(this.node.root)?.get(this.namespace) ?? [])]);
+    const namespaceWide = new Set([...this.controlPlanes, ...gateways].filter((ns) => ns !== this.namespace));
     const granted = grantedMeshHosts(this.node.root, this.namespace);
     const extra = [...this.extraHosts].filter((h) => !granted.includes(h) && !h.startsWith('./') && !namespaceWide.has(h.split('/')[0]));
     return [
       './*',
       ...sortStrings(this.controlPlanes).map((ns) => `${ns}/*`),
-      ...sortStrings(this.gatewayNamespaces).filter((ns) => ns !== this.namespace && !this.controlPlanes.has(ns)).map((ns) => `${ns}/*`),
+      ...sortStrings(gateways).filter((ns) => ns !== this.namespace && !this.controlPlanes.has(ns)).map((ns) => `${ns}/*`),
       // in-mesh endpoints the namespace's workloads were granted (their own sidecars must reach them)
       ...sortStrings(new Set([...granted, ...extra])),
       // the Entra login host and the scoring hosts are ServiceEntries of this namespace (exportTo "."):
@@ -164,9 +199,14 @@ export class NamespaceEgress extends Construct {
     ];
   }
 
-  /** Puts the namespace under egress control: `REGISTRY_ONLY` (set by managed online endpoints). */
+  /** Puts the namespace under egress control: `REGISTRY_ONLY` (set by managed online endpoints, or `CallerSidecar({ registryOnly })`). */
   public restrictToRegistry(): void {
     this.registryOnly = true;
+  }
+
+  /** Whether the Sidecar is `REGISTRY_ONLY`. */
+  public get isRegistryOnly(): boolean {
+    return this.registryOnly;
   }
 
   /** More egress hosts, `<namespace>/<dnsName>` (Istio's Sidecar egress host form; `<namespace>/*` for a whole namespace). */

@@ -315,6 +315,11 @@ export class SecureMlEndpoint extends Construct {
   private static readonly registry = new WeakMap<IConstruct, SecureMlEndpoint[]>();
   private static readonly indexes = new WeakMap<IConstruct, { size: number; byNamespace: Map<string, SecureMlEndpoint[]>; byEdgeHost: Map<string, SecureMlEndpoint[]> }>();
 
+  /** Every SecureMlEndpoint of the app that `scope` belongs to, in declaration order. */
+  public static inApp(scope: IConstruct): readonly SecureMlEndpoint[] {
+    return SecureMlEndpoint.registry.get(scope.node.root) ?? [];
+  }
+
   /** The app's endpoints by namespace and by edge host, rebuilt when an endpoint was added. */
   private static peers(root: IConstruct) {
     const all = SecureMlEndpoint.registry.get(root) ?? [];
@@ -542,6 +547,11 @@ export class SecureMlEndpoint extends Construct {
     return undefined;
   }
 
+  /** How many callers the endpoint has (a cheap fingerprint for indexes over the app). */
+  public get callerCount(): number {
+    return this.callers.size;
+  }
+
   /** The callers, sorted by key. */
   public get callerList(): Caller[] {
     return sortStrings(this.callers.keys()).map((k) => this.callers.get(k)!.caller);
@@ -635,14 +645,33 @@ export class SecureMlEndpoint extends Construct {
    */
   public routeExportTo(): string[] {
     const declared = this.props.exportTo;
-    if (declared?.includes('*')) return ['*'];
-    const namespaces = [
+    // every namespace when some caller may come from any peer: a token-only grant without principals (no edge to come through)
+    const fromAnyPeer = this.access.grants.some((g) => g.requirements.some((r) => r.issuers.length > 0 && !r.principals?.length));
+    return routeExportTo(this.namespace, this.routeNamespaces(), declared?.includes('*') === true || (declared === undefined && fromAnyPeer));
+  }
+
+  /**
+   * The namespaces, other than its own, that the declaration names as
+   * sending the endpoint traffic (sorted): the edge's (controller or
+   * gateway), each workload caller's, and `exportTo` (without `*`). A
+   * callers' namespace's `CallerSidecar` imports the endpoint when it
+   * is one of them.
+   */
+  public routeNamespaces(): string[] {
+    return routeExportTo(this.namespace, [
       ...(this.edge?.sources ?? []).map((s) => s.namespace),
       ...(this.edge?.gateway ? [this.edge.gateway.split('/')[0]] : []),
       ...this.callerList.map((c) => c.meshNamespace).filter((ns): ns is string => ns !== undefined),
-      ...(declared ?? []),
-    ];
-    return routeExportTo(this.namespace, namespaces, declared === undefined && this.hasTokenOnlyCallers() && !this.edge);
+      ...(this.props.exportTo ?? []).filter((ns) => ns !== '*'),
+    ], false).slice(1);
+  }
+
+  /**
+   * The cluster hosts callers' proxies route to: the Service's, and the
+   * per-deployment Services' of a Gateway API split.
+   */
+  public get routeHosts(): string[] {
+    return [this.host, ...this.deploymentServiceNames().map((name) => `${name}.${this.namespace}.svc.cluster.local`)];
   }
 
   /** Callers without a mesh identity of their own (they come through the edge, or from any enrolled namespace). */

@@ -23,6 +23,20 @@ export interface CallerSidecarProps {
   readonly hosts?: string[];
 
   /**
+   * Refuse, at the proxy, calls to hosts the Sidecar does not import
+   * (`outboundTrafficPolicy: REGISTRY_ONLY`: BlackHoleCluster, 502). Without
+   * it, such a call leaves the proxy as plain TCP (PassthroughCluster): to
+   * an in-mesh service not listed it travels unencrypted, with whatever
+   * token it carries, and a STRICT service refuses it only after it was
+   * sent. With it, hosts outside the mesh need a ServiceEntry of their own.
+   * A namespace under a managed endpoint's egress control is always
+   * `REGISTRY_ONLY`.
+   *
+   * @default false - the mesh's outboundTrafficPolicy (Istio's default: ALLOW_ANY)
+   */
+  readonly registryOnly?: boolean;
+
+  /**
    * The mesh the namespace is in (a `MeshProfile`, or any
    * `{ name, controlPlaneNamespace }`): its control plane's namespace is
    * imported whole (istiod), e.g. `aks-istio-system` on the AKS Istio add-on.
@@ -56,8 +70,9 @@ const HOST = /^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$/;
  *
  * It is opt-in because the Sidecar narrows every workload of the
  * namespace, also those the declaration does not know: list what they call
- * in `hosts`. It leaves `outboundTrafficPolicy` to the mesh (egress to
- * unknown hosts is not refused) unless a managed online endpoint puts the
+ * in `hosts`: a call to an in-mesh service it does not import leaves the
+ * proxy in plain text. It leaves `outboundTrafficPolicy` to the mesh
+ * unless `registryOnly` is set or a managed online endpoint puts the
  * namespace under egress control; then both are one Sidecar (Istio allows
  * one namespace-wide Sidecar per namespace), with `REGISTRY_ONLY`.
  *
@@ -94,7 +109,16 @@ export class CallerSidecar extends Construct {
     this.egress = NamespaceEgress.of(this, props.namespace);
     this.egress.allowControlPlane(controlPlane);
     this.egress.addHosts(...(props.hosts ?? []).filter((h) => typeof h === 'string'));
+    if (props.registryOnly === true) this.egress.restrictToRegistry();
     this.sidecar = this.egress.sidecar;
+    // under egress control (REGISTRY_ONLY) an added host outside the cluster, or a whole namespace, imports
+    // whatever ServiceEntries are exported there: egress control names its external hosts itself
+    problems.addWarningCheck(() => {
+      if (!this.egress.isRegistryOnly || props.registryOnly === true) return [];
+      const wide = (props.hosts ?? []).filter((h) => typeof h === 'string' && (h.endsWith('/*') || !h.endsWith('.svc.cluster.local')));
+      return wide.length ? [warning('hosts', `${JSON.stringify(wide)} widen the egress control of "${props.namespace}" (REGISTRY_ONLY, set by a managed endpoint): `
+        + 'they import every ServiceEntry exported to the namespace from there; list in-cluster Services (<ns>/<service>.<ns>.svc.cluster.local) only')] : [];
+    });
     problems.addWarningCheck(() => {
       const endpoints = this.node.root.node.findAll().filter((c): c is SecureMlEndpoint => c instanceof SecureMlEndpoint);
       const granted = endpoints.some((e) => e.callerList.some((caller) => caller.meshNamespace === props.namespace));

@@ -228,6 +228,69 @@ describe('CallerSidecar', () => {
     expect(ofKind(ms, 'Sidecar').map((m) => [m.metadata.namespace, m.spec.egress[0].hosts])).toEqual([['ml', ['./*', 'istio-system/*']]]);
   });
 
+  test('it imports every endpoint whose routes name the namespace: exportTo, and the edge\'s namespace (its controller has a sidecar)', () => {
+    const ms = synthApp((app) => {
+      const chart = new Chart(app, 'c');
+      const tenant = new EntraTenant({ tenantId: TID });
+      new SecureMlEndpoint(chart, 'Ranker', {
+        backend: EndpointBackend.service({ name: 'ranker', namespace: 'models', port: 80, selector: { app: 'ranker' } }),
+        tenant, audiences: [AUD], callers: [Caller.appRole('R')], exportTo: ['portal'],
+      });
+      new SecureMlEndpoint(chart, 'Fraud', {
+        backend: EndpointBackend.service({ name: 'fraud', namespace: 'fraud', port: 80, selector: { app: 'fraud' } }),
+        tenant, audiences: [AUD], callers: [Caller.appRole('F')],
+        edge: Edge.ingressNginx({ host: 'f.contoso.com', tls: TlsCertificate.fromSecret('t'), controllerInMesh: true }),
+      });
+      // token callers from any peer: granted to no namespace in particular
+      new SecureMlEndpoint(chart, 'Open', {
+        backend: EndpointBackend.service({ name: 'open', namespace: 'open', port: 80, selector: { app: 'open' } }),
+        tenant, audiences: [AUD], callers: [Caller.appRole('O')],
+      });
+      new CallerSidecar(chart, 'Portal', { namespace: 'portal' });
+      new CallerSidecar(chart, 'Edge', { namespace: 'ingress-nginx', hosts: ['monitoring/*'] });
+    }).manifests;
+    const hosts = Object.fromEntries(ofKind(ms, 'Sidecar').map((m) => [m.metadata.namespace, m.spec.egress[0].hosts]));
+    expect(hosts).toEqual({
+      'portal': ['./*', 'istio-system/*', 'models/ranker.models.svc.cluster.local'],
+      'ingress-nginx': ['./*', 'istio-system/*', 'fraud/fraud.fraud.svc.cluster.local', 'monitoring/*'],
+    });
+  });
+
+  test('registryOnly refuses what it does not import; an egress gateway\'s namespace is imported also without egress control', () => {
+    const ms = synthApp((app) => {
+      const chart = new Chart(app, 'c');
+      const managed = new ManagedOnlineEndpoint(chart, 'M', {
+        endpointName: 'churn',
+        region: 'westeurope',
+        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
+        tenant: new EntraTenant({ tenantId: TID }),
+        egressControl: false,
+        egressGateway: { namespace: 'istio-egress', service: 'istio-egressgateway', selector: { istio: 'egressgateway' } },
+      });
+      managed.grantInvoke(binding(chart, 'apps', 'job'));
+      new CallerSidecar(chart, 'S', { namespace: 'apps', registryOnly: true });
+    }).manifests;
+    const sidecar = ofKind(ms, 'Sidecar')[0];
+    expect(sidecar.spec.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
+    // the gateway's VirtualService and DestinationRule are config of istio-egress: without it the scoring host bypasses the gateway
+    expect(sidecar.spec.egress[0].hosts).toEqual(['./*', 'istio-system/*', 'istio-egress/*']);
+  });
+
+  test('hosts that widen a namespace under egress control are a warning', () => {
+    expect(() => synthApp((app) => {
+      app.node.setContext('cdk8s-azureml-mesh/strict', true);
+      const chart = new Chart(app, 'c');
+      const managed = new ManagedOnlineEndpoint(chart, 'M', {
+        endpointName: 'churn',
+        region: 'westeurope',
+        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
+        tenant: new EntraTenant({ tenantId: TID }),
+      });
+      managed.grantInvoke(binding(chart, 'apps', 'job'));
+      new CallerSidecar(chart, 'S', { namespace: 'apps', hosts: ['partner/api.partner.example.com', 'payments/ledger.payments.svc.cluster.local'] });
+    })).toThrow(/hosts \["partner\/api\.partner\.example\.com"\] widen the egress control of "apps"/);
+  });
+
   test('no Sidecar for namespaces that did not opt in', () => {
     expect(ofKind(twoEndpoints(() => {}), 'Sidecar')).toEqual([]);
   });
