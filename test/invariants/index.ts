@@ -356,7 +356,9 @@ export function scopedRoutes(ms: Manifest[]): string[] {
   };
   for (const r of ms.filter((m) => (m.kind === 'VirtualService' || m.kind === 'DestinationRule') && m.apiVersion.startsWith('networking.istio.io/'))) {
     const ns = r.metadata.namespace ?? 'default';
-    const hosts: string[] = r.kind === 'DestinationRule' ? [r.spec.host] : (r.spec.hosts ?? []);
+    // a VirtualService is the endpoint's by its hosts, or (bound to a gateway, for a public host) by where it routes
+    const destinations = (r.spec.http ?? []).flatMap((h: any) => (h.route ?? []).map((d: any) => d.destination?.host)).filter(Boolean);
+    const hosts: string[] = r.kind === 'DestinationRule' ? [r.spec.host] : [...(r.spec.hosts ?? []), ...destinations];
     if (!hosts.some((h) => h.endsWith(`.${ns}.svc.cluster.local`))) continue;
     const { rules, exact } = allowRules(ns, hosts.find((h) => h.endsWith(`.${ns}.svc.cluster.local`))!);
     if (rules.length === 0) continue;

@@ -122,6 +122,27 @@ describe('invariant checks', () => {
     for (const [name, check] of Object.entries(INVARIANTS)) expect([name, check(good())]).toEqual([name, []]);
   });
 
+  test('invariant 13 flags an Istio gateway\'s route hidden from the gateway, or exported everywhere', () => {
+    const withGateway = () => synthApp((app) => {
+      const chart = new Chart(app, 'c', { namespace: 'ml' });
+      new MeshNamespace(chart, 'Ns', { name: 'ml' });
+      new SecureMlEndpoint(chart, 'E', {
+        backend: EndpointBackend.service({ name: 'm', port: 80, selector: { app: 'm' } }),
+        tenant: new EntraTenant({ tenantId: TID }),
+        audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
+        callers: [Caller.appRole('A')],
+        edge: Edge.istioGateway({ host: 'm.contoso.com', tls: TlsCertificate.fromSecret('m-tls') }),
+      });
+    }).manifests;
+    expect(INVARIANTS['13 scoped proxy config'](withGateway())).toEqual([]);
+    for (const exportTo of [['.'], ['*']]) {
+      const ms = withGateway();
+      const route = ms.find((m) => m.kind === 'VirtualService' && m.metadata.namespace === 'ml' && m.spec.gateways?.length)!;
+      route.spec.exportTo = exportTo;
+      expect(INVARIANTS['13 scoped proxy config'](ms)).toEqual([expect.stringMatching(/is bound to \S+ but (not exported to|exported to every namespace)/)]);
+    }
+  });
+
   test.each(BREAKS)('invariant %s flags a manifest that breaks it', (name, breakIt) => {
     const ms = good();
     breakIt(ms);
