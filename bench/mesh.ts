@@ -147,7 +147,7 @@ function writeCase(id: string, app: Doc[], cluster: Doc[], proxies: ProxySpec[])
 function buildGenerator(): void {
   fs.mkdirSync(path.dirname(BIN), { recursive: true });
   console.error('building bench/mesh (Go; the first run downloads Istio and its dependencies from the module proxy)...');
-  execFileSync('go', ['build', '-mod=readonly', '-o', BIN, '.'], { cwd: ROOT, stdio: 'inherit' });
+  execFileSync('go', ['build', '-mod=readonly', '-buildvcs=false', '-o', BIN, '.'], { cwd: ROOT, stdio: 'inherit' });
 }
 
 function runCase(c: Case): Promise<void> {
@@ -281,6 +281,8 @@ async function main(): Promise<void> {
     '- **the cluster around it** (generated, not the library\'s output): the Services `model`, the gateway\'s LoadBalancer Service (15021, 80, 443), a Namespace for each namespace used, a ready Pod for each proxy and for every Service no pod selects (labels of the selector, `security.istio.io/tlsMode: istio`), one EndpointSlice per Service, ClusterIPs; the default mesh config (root namespace istio-system, trust domain cluster.local), cluster id `Kubernetes`, proxies at Istio version 1.30.',
     '- **proxies**: `caller` = a sidecar in `client-0` with ServiceAccount `scorer` (the binding\'s; it calls endpoint 0); `endpoint` = a sidecar of endpoint 0 in `model-0` (`app: model, version: blue`); `gateway` = a router in `aks-istio-ingress` labelled `istio: aks-istio-ingressgateway-external`.',
     '- **variants**, in the same run: `ours + CallerSidecar`; `ours` (no Sidecar); `exportTo ["*"]` = the `ours` output with every VirtualService/DestinationRule `spec.exportTo` set to `["*"]` (what the library emitted before), no Sidecar.',
+    '- **JWKS**: istiod\'s default fetch mode (`PILOT_JWT_ENABLE_REMOTE_JWKS=false`) inlines the issuer\'s keys into the endpoint proxy\'s `jwt_authn` filter. The generator stays offline: it points `model.JwksResolver`\'s HTTP clients (they honour the proxy variables) at an in-process server that refuses every request, so Istio inlines its fail-closed `model.PublicOnlyJwks` instead of Entra\'s key set. The endpoint proxy\'s listener bytes are therefore smaller than on a live cluster by a constant (Entra\'s JWKS minus that one key, per inbound HTTP chain); no ratio printed above involves it (the caller and the gateway have no RequestAuthentication).',
+    '- **Not in the variants**: the endpoint\'s own namespace and the gateway have no Sidecar, so the endpoint proxy sees every Service of the mesh and the gateway every Gateway server: both grow with the app in every variant.',
     `- **Y**: one endpoint with ${FEW} and with ${MANY} callers of one kind (\`Caller.appRole(\\\`Role<k>\\\`)\`, \`Caller.group(<guid>)\`, or ${FEW}/${MANY} MeshIdentityBindings in \`client-<k>\` granted invoke), the same edge: the endpoint proxy's RBAC bytes at ${MANY} over ${FEW}.`,
     '',
     '## How to run',
