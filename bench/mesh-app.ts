@@ -6,9 +6,7 @@
  * MeshIdentityBinding in namespace `client-<i>` granted invoke.
  */
 import { App, Chart } from 'cdk8s';
-import * as lib from '../lib';
-
-const { AKS_ISTIO_EXTERNAL_GATEWAY, Caller, Edge, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, SecureMlEndpoint, TlsCertificate } = lib;
+import { AKS_ISTIO_EXTERNAL_GATEWAY, Caller, CallerSidecar, Edge, EndpointBackend, EntraTenant, ManagedIdentity, MeshIdentityBinding, SecureMlEndpoint, TlsCertificate } from '../lib';
 
 export const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
 export const OIDC = `https://westeurope.oic.prod-aks.azure.com/${TID}/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/`;
@@ -29,16 +27,9 @@ export type CallerKind = 'appRole' | 'group' | 'workload';
 export interface MeshAppOptions {
   /** Number of endpoints. */
   readonly endpoints: number;
-  /**
-   * Render one CallerSidecar per caller namespace (`client-<i>`).
-   * Until the construct exists on main this is emulated by post-processing (see bench/mesh.ts).
-   */
+  /** Render one CallerSidecar per caller namespace (`client-<i>`). */
   readonly callerSidecar: boolean;
 }
-
-/** The library's CallerSidecar construct, when this checkout has it (it lands on main in parallel). */
-type CallerSidecarCtor = new (scope: Chart, id: string, props: { namespace: string }) => unknown;
-export const CALLER_SIDECAR: CallerSidecarCtor | undefined = (lib as unknown as { CallerSidecar?: CallerSidecarCtor }).CallerSidecar;
 
 /** The app of the X measurement: `endpoints` endpoints, each with an edge, an appRole caller, a blue/green split and a workload caller. */
 export function buildMeshApp(app: App, opts: MeshAppOptions): void {
@@ -62,7 +53,7 @@ export function buildMeshApp(app: App, opts: MeshAppOptions): void {
       serviceAccountName: CALLER_SERVICE_ACCOUNT,
     });
     endpoint.grantInvoke(binding);
-    if (opts.callerSidecar && CALLER_SIDECAR) new CALLER_SIDECAR(chart, `Scope${i}`, { namespace: `client-${i}` });
+    if (opts.callerSidecar) new CallerSidecar(chart, `Scope${i}`, { namespace: `client-${i}` });
   }
 }
 
