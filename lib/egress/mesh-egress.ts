@@ -84,26 +84,36 @@ function grantedMeshHosts(root: IConstruct, namespace: string): string[] {
 /**
  * The app's endpoint hosts by the namespaces their routes are exported to,
  * built once per state of the app (rebuilt when an endpoint or a caller was
- * added): one pass over the endpoints, not one per namespace.
+ * added): one pass over the endpoints, not one per namespace and chart.
  */
-function meshHostIndex(root: IConstruct): { byNamespace: Map<string, string[]> } {
+export function meshHostIndex(root: IConstruct): MeshHostIndex {
+  const revision = SecureMlEndpoint.revision(root);
+  const cached = HOST_INDEX.get(root.node.root);
+  if (cached?.revision === revision) return cached;
   const endpoints = SecureMlEndpoint.inApp(root);
-  const fingerprint = `${endpoints.length}/${endpoints.reduce((n, e) => n + e.callerCount, 0)}`;
-  const cached = HOST_INDEX.get(root);
-  if (cached?.fingerprint === fingerprint) return cached;
   const byNamespace = new Map<string, string[]>();
+  const serving = new Set(endpoints.map((e) => e.namespace));
   for (const e of endpoints) {
     const hosts = e.routeHosts.map((h) => `${e.namespace}/${h}`);
     // the namespaces the declaration names, also when the routes go everywhere (token callers from any peer):
     // an endpoint exported to "*" was granted to no other namespace in particular
     for (const ns of e.routeNamespaces()) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...hosts]);
   }
-  const index = { fingerprint, byNamespace };
-  HOST_INDEX.set(root, index);
+  const index = { revision, byNamespace, serving };
+  HOST_INDEX.set(root.node.root, index);
   return index;
 }
 
-const HOST_INDEX = new WeakMap<IConstruct, { fingerprint: string; byNamespace: Map<string, string[]> }>();
+/** The app's endpoint hosts by namespace, and the namespaces that serve an endpoint. */
+export interface MeshHostIndex {
+  readonly revision: number;
+  /** `<ns>/<host>` of the endpoints whose routes name the namespace. */
+  readonly byNamespace: ReadonlyMap<string, readonly string[]>;
+  /** The namespaces of the app's endpoints. */
+  readonly serving: ReadonlySet<string>;
+}
+
+const HOST_INDEX = new WeakMap<IConstruct, MeshHostIndex>();
 
 /** Egress gateways' namespaces that callers in a namespace send through, recorded per app (also without egress control). */
 const GATEWAY_NAMESPACES = new WeakMap<IConstruct, Map<string, Set<string>>>();

@@ -315,6 +315,17 @@ export class SecureMlEndpoint extends Construct {
   private static readonly registry = new WeakMap<IConstruct, SecureMlEndpoint[]>();
   private static readonly indexes = new WeakMap<IConstruct, { size: number; byNamespace: Map<string, SecureMlEndpoint[]>; byEdgeHost: Map<string, SecureMlEndpoint[]> }>();
 
+  /**
+   * A number that changes whenever an endpoint or a caller is added to the
+   * app of `scope`: indexes over the app's endpoints are rebuilt when it
+   * changes (cdk8s validates the whole app once per chart).
+   */
+  public static revision(scope: IConstruct): number {
+    return SecureMlEndpoint.revisions.get(scope.node.root) ?? 0;
+  }
+
+  private static readonly revisions = new WeakMap<IConstruct, number>();
+
   /** Every SecureMlEndpoint of the app that `scope` belongs to, in declaration order. */
   public static inApp(scope: IConstruct): readonly SecureMlEndpoint[] {
     return SecureMlEndpoint.registry.get(scope.node.root) ?? [];
@@ -362,6 +373,7 @@ export class SecureMlEndpoint extends Construct {
     const peers = SecureMlEndpoint.registry.get(this.node.root) ?? [];
     peers.push(this);
     SecureMlEndpoint.registry.set(this.node.root, peers);
+    SecureMlEndpoint.revisions.set(this.node.root, SecureMlEndpoint.revision(this) + 1);
     (props.callers ?? []).forEach((caller, i) => this.registerCaller(caller, `callers[${i}]`));
     AccessModel.of(this).addEndpoint(() => this.access);
 
@@ -547,11 +559,6 @@ export class SecureMlEndpoint extends Construct {
     return undefined;
   }
 
-  /** How many callers the endpoint has (a cheap fingerprint for indexes over the app). */
-  public get callerCount(): number {
-    return this.callers.size;
-  }
-
   /** The callers, sorted by key. */
   public get callerList(): Caller[] {
     return sortStrings(this.callers.keys()).map((k) => this.callers.get(k)!.caller);
@@ -623,6 +630,7 @@ export class SecureMlEndpoint extends Construct {
     }
     if (this.callers.has(caller.key)) return;
     this.callers.set(caller.key, { caller, field });
+    SecureMlEndpoint.revisions.set(this.node.root, SecureMlEndpoint.revision(this) + 1);
     this.problems.add(...prefixed(`${field}.`, caller.problems()));
     this.problems.warn(...prefixed(`${field}.`, caller.warnings()));
   }

@@ -1,7 +1,6 @@
 import { Construct } from 'constructs';
-import { SecureMlEndpoint } from '../endpoint/secure-ml-endpoint';
 import { ProblemCollector, problem, warning } from '../errors';
-import { ControlPlaneProfile, NamespaceEgress, controlPlaneProfileFromContext } from '../egress/mesh-egress';
+import { ControlPlaneProfile, NamespaceEgress, controlPlaneProfileFromContext, meshHostIndex } from '../egress/mesh-egress';
 import type { Sidecar } from '../imports/networking.istio.io';
 import { isDnsLabel } from '../util/names';
 import { ISTIO_CONTROL_PLANE_NAMESPACE } from './profile';
@@ -120,10 +119,10 @@ export class CallerSidecar extends Construct {
         + 'they import every ServiceEntry exported to the namespace from there; list in-cluster Services (<ns>/<service>.<ns>.svc.cluster.local) only')] : [];
     });
     problems.addWarningCheck(() => {
-      const endpoints = this.node.root.node.findAll().filter((c): c is SecureMlEndpoint => c instanceof SecureMlEndpoint);
-      const granted = endpoints.some((e) => e.callerList.some((caller) => caller.meshNamespace === props.namespace));
+      const index = meshHostIndex(this);
+      const granted = (index.byNamespace.get(props.namespace) ?? []).length > 0;
       // an endpoint's own namespace: its model pods call nothing the declaration knows, and that is the point
-      const serves = endpoints.some((e) => e.namespace === props.namespace);
+      const serves = index.serving.has(props.namespace);
       return granted || serves || (props.hosts ?? []).length > 0 ? [] : [warning('namespace',
         `"${props.namespace}" has no workload caller of any endpoint of the app, no endpoint and no hosts: its proxies receive only their own namespace and the control plane; `
         + 'grant a workload of the namespace (endpoint.grantInvoke(binding)) or list its hosts')];
