@@ -343,6 +343,15 @@ export function scopedProxyConfig(ms: Manifest[]): string[] {
  */
 export function scopedRoutes(ms: Manifest[]): string[] {
   const out: string[] = [];
+  // an egress gateway's route (bound to the mesh and to the gateway) and the gateway Service's DestinationRule:
+  // read by the callers' sidecars and the gateway, never by every namespace
+  for (const vs of ms.filter((m) => m.kind === 'VirtualService' && (m.spec?.gateways ?? []).includes('mesh') && m.spec.gateways.length > 1)) {
+    if ((vs.spec.exportTo ?? ['*']).includes('*')) out.push(`${id(vs)} routes through an egress gateway but is exported to every namespace`);
+    const via = (vs.spec.tls ?? []).flatMap((t: any) => (t.route ?? []).map((r: any) => r.destination?.host)).filter(Boolean);
+    for (const dr of ms.filter((m) => m.kind === 'DestinationRule' && via.includes(m.spec?.host))) {
+      if ((dr.spec.exportTo ?? ['*']).includes('*')) out.push(`${id(dr)} (an egress gateway's Service) is exported to every namespace`);
+    }
+  }
   // the ALLOW policies of the host's pods: those selecting the Service's pods when the Service is among the
   // objects, else those of the namespace (undecided when several endpoints share it: `exact` false)
   const allowRules = (ns: string, host: string) => {
@@ -410,8 +419,8 @@ const OIDC_ISSUER_HOST = /(^|\.)oic\.prod-aks\.azure\.(com|us|cn)$/;
 
 /**
  * 8. Egress: ServiceEntry hosts are exact FQDNs (never `*`) visible only in
- * their namespace; every Sidecar of a namespace with ServiceEntries (egress
- * control on) restricts egress to the registry, no Sidecar sets `ALLOW_ANY`
+ * their namespace; every Sidecar under egress control (REGISTRY_ONLY, or a
+ * namespace with the identity host's ServiceEntry) restricts egress to the registry, no Sidecar sets `ALLOW_ANY`
  * or names a `*` namespace, and in a namespace that reaches Azure ML scoring hosts lists
  * the Entra login host and each scoring host in use. Issue 11 (which wins
  * over DESIGN.md's text) takes the cluster OIDC issuer out: no Sidecar or
@@ -435,10 +444,13 @@ export function exactEgress(ms: Manifest[]): string[] {
     }
     const local = ms.filter((m) => m.kind === 'ServiceEntry' && m.metadata.namespace === sc.metadata.namespace)
       .flatMap((m) => (m.spec.hosts ?? []) as string[]);
-    // egress control is on where the namespace has ServiceEntries (external hosts declared for it): refuse the rest;
-    // a Sidecar that only scopes a callers' namespace's config (CallerSidecar) leaves the mesh's default, but never says ALLOW_ANY itself
+    // egress control is on where the Sidecar refuses unknown hosts, or the namespace has the identity host's
+    // ServiceEntry (only egress control writes it): then it must refuse the rest. A Sidecar that only scopes a
+    // callers' namespace's config (CallerSidecar) leaves the mesh's default, but never says ALLOW_ANY itself
     const mode = sc.spec.outboundTrafficPolicy?.mode;
-    if (local.length > 0 ? mode !== 'REGISTRY_ONLY' : mode === 'ALLOW_ANY') out.push(`${id(sc)} lets unknown egress through`);
+    const egressControl = mode === 'REGISTRY_ONLY' || local.some((h) => LOGIN_HOST.test(h));
+    if (egressControl ? mode !== 'REGISTRY_ONLY' : mode === 'ALLOW_ANY') out.push(`${id(sc)} lets unknown egress through`);
+    if (!egressControl) continue;
     // a host is reachable when listed, or when "./*" imports the namespace's own ServiceEntry for it
     const reaches = (h: string) => hosts.includes(`./${h}`) || (hosts.includes('./*') && local.includes(h));
     const scoring = local.filter((h) => SCORING_HOST.test(h));

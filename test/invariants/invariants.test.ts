@@ -2,7 +2,7 @@
 import { Chart, Testing } from 'cdk8s';
 import { EXAMPLES } from '../../examples';
 import { TEST_APPS } from '../apps';
-import { AzurePlan, AzurePlanDocument, Caller, Edge, EndpointBackend, EntraTenant, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
+import { AzurePlan, AzurePlanDocument, AzureScope, Caller, Edge, EndpointBackend, EntraTenant, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
 import { Manifest, synthApp } from '../util';
 import { INVARIANTS, checkLeastPrivilege, narrowRoleAssignments } from './index';
 
@@ -140,6 +140,31 @@ describe('invariant checks', () => {
       const route = ms.find((m) => m.kind === 'VirtualService' && m.metadata.namespace === 'ml' && m.spec.gateways?.length)!;
       route.spec.exportTo = exportTo;
       expect(INVARIANTS['13 scoped proxy config'](ms)).toEqual([expect.stringMatching(/is bound to \S+ but (not exported to|exported to every namespace)/)]);
+    }
+  });
+
+  test('invariant 13 flags an egress gateway\'s route or DestinationRule exported to every namespace', () => {
+    const withEgressGateway = () => synthApp((app) => {
+      const chart = new Chart(app, 'c');
+      const managed = new ManagedOnlineEndpoint(chart, 'M', {
+        endpointName: 'churn',
+        region: 'westeurope',
+        workspace: AzureScope.mlWorkspace({ subscriptionId: '6c2f4e1a-9b8d-4c7e-a5f3-2d1b0e9c8a7f', resourceGroup: 'ml', workspace: 'ml-ws' }),
+        tenant: new EntraTenant({ tenantId: TID }),
+        egressGateway: { namespace: 'istio-egress', service: 'istio-egressgateway', selector: { istio: 'egressgateway' } },
+      });
+      managed.grantInvoke(new MeshIdentityBinding(chart, 'B', {
+        identity: ManagedIdentity.existing({ clientId: '0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5', principalId: '9d8c7b6a-5f4e-4d3c-8b2a-1f0e9d8c7b6a' }),
+        oidcIssuerUrl: `https://westeurope.oic.prod-aks.azure.com/${TID}/1b2c3d4e-5f60-4a1b-9c2d-3e4f5a6b7c8d/`,
+        namespace: 'jobs',
+        serviceAccountName: 'job',
+      }));
+    }).manifests;
+    expect(INVARIANTS['13 scoped proxy config'](withEgressGateway())).toEqual([]);
+    for (const kind of ['VirtualService', 'DestinationRule']) {
+      const ms = withEgressGateway();
+      ms.find((m) => m.kind === kind && m.metadata.namespace === 'istio-egress')!.spec.exportTo = ['*'];
+      expect(INVARIANTS['13 scoped proxy config'](ms)).toEqual(expect.arrayContaining([expect.stringMatching(/egress gateway.*exported to every namespace/)]));
     }
   });
 

@@ -24,6 +24,7 @@ import { EXAMPLES } from '../../examples';
 import { BATCH_SCORER_IDENTITY, FRAUD_API_CLIENT_ID, FRAUD_TENANT_ID } from '../../examples/fraud-scoring';
 import { explain } from '../../lib/access/explain';
 import { ManifestSet } from '../../lib/access/manifests';
+import { checkInvariants } from '../invariants';
 import { Manifest, allowPolicy, ofKind, synthApp } from '../util';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
@@ -274,6 +275,24 @@ describe('CallerSidecar', () => {
     expect(sidecar.spec.outboundTrafficPolicy).toEqual({ mode: 'REGISTRY_ONLY' });
     // the gateway's VirtualService and DestinationRule are config of istio-egress: without it the scoring host bypasses the gateway
     expect(sidecar.spec.egress[0].hosts).toEqual(['./*', 'istio-system/*', 'istio-egress/*']);
+  });
+
+  test('a CallerSidecar beside a managed endpoint without egress control keeps the mesh default, and the invariants hold', () => {
+    const ms = synthApp((app) => {
+      const chart = new Chart(app, 'c');
+      new MeshNamespace(chart, 'Apps', { name: 'apps' });
+      const managed = new ManagedOnlineEndpoint(chart, 'M', {
+        endpointName: 'churn',
+        region: 'westeurope',
+        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
+        tenant: new EntraTenant({ tenantId: TID }),
+        egressControl: false,
+      });
+      managed.grantInvoke(binding(chart, 'apps', 'job'));
+      new CallerSidecar(chart, 'S', { namespace: 'apps' });
+    }).manifests;
+    expect(ofKind(ms, 'Sidecar')[0].spec.outboundTrafficPolicy).toBeUndefined();
+    expect(checkInvariants(ms)).toEqual([]);
   });
 
   test('hosts that widen a namespace under egress control are a warning', () => {
