@@ -675,11 +675,17 @@ export class SecureMlEndpoint extends Construct {
   }
 
   /**
-   * The cluster hosts callers' proxies route to: the Service's, and the
-   * per-deployment Services' of a Gateway API split.
+   * The cluster hosts callers' and the edge's proxies route to: the
+   * Service's, and the edge's own Services in the endpoint's namespace (the
+   * per-deployment Services of a Gateway API split, a browser sign-in proxy).
    */
   public get routeHosts(): string[] {
-    return [this.host, ...this.deploymentServiceNames().map((name) => `${name}.${this.namespace}.svc.cluster.local`)];
+    // the edge's own Services (per-deployment Services of a Gateway API split, the browser sign-in proxy an
+    // NGINX controller's auth-url calls) are reached by the same proxies
+    const edgeServices = (this.edge?.apiObjects ?? [])
+      .filter((o) => o.kind === 'Service' && o.apiVersion === 'v1' && (o.metadata.namespace ?? Chart.of(o).namespace) === this.namespace)
+      .map((o) => `${o.name}.${this.namespace}.svc.cluster.local`);
+    return [this.host, ...sortStrings(new Set(edgeServices.filter((h) => h !== this.host)))];
   }
 
   /** Callers without a mesh identity of their own (they come through the edge, or from any enrolled namespace). */

@@ -21,6 +21,7 @@ import {
   TlsCertificate,
 } from '../../lib';
 import { EXAMPLES } from '../../examples';
+import { TEST_APPS } from '../apps';
 import { BATCH_SCORER_IDENTITY, FRAUD_API_CLIENT_ID, FRAUD_TENANT_ID } from '../../examples/fraud-scoring';
 import { explain } from '../../lib/access/explain';
 import { ManifestSet } from '../../lib/access/manifests';
@@ -255,6 +256,17 @@ describe('CallerSidecar', () => {
       'portal': ['./*', 'istio-system/*', 'models/ranker.models.svc.cluster.local'],
       'ingress-nginx': ['./*', 'istio-system/*', 'fraud/fraud.fraud.svc.cluster.local', 'monitoring/*'],
     });
+  });
+
+  test('an NGINX controller\'s namespace also imports the edge\'s own Services: the browser sign-in proxy its auth-url calls', () => {
+    const signIn = TEST_APPS.find((t) => t.name.startsWith('browser sign-in on ingress-nginx'))!;
+    const ms = synthApp((app) => {
+      signIn.build(app);
+      new CallerSidecar(new Chart(app, 'scope'), 'S', { namespace: 'ingress-nginx', controlPlaneNamespace: 'aks-istio-system' });
+    }).manifests;
+    const hosts: string[] = ofKind(ms, 'Sidecar').find((m) => m.metadata.namespace === 'ingress-nginx')!.spec.egress[0].hosts;
+    const signInService = ofKind(ms, 'Service').find((m) => m.metadata.namespace === 'portal' && /signin/.test(m.metadata.name))!;
+    expect(hosts).toEqual(['./*', 'aks-istio-system/*', 'portal/portal-model.portal.svc.cluster.local', `portal/${signInService.metadata.name}.portal.svc.cluster.local`]);
   });
 
   test('registryOnly refuses what it does not import; an egress gateway\'s namespace is imported also without egress control', () => {
