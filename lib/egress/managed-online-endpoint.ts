@@ -23,7 +23,7 @@ import {
   ControlPlaneProfile,
   EgressGatewayRoutes,
   NamespaceEgress,
-  recordEgressGatewayNamespace,
+  recordManagedEndpointCaller,
   PlainHttpFence,
   UPSTREAM_ISTIO_CONTROL_PLANE,
   controlPlaneProfileFromContext,
@@ -314,10 +314,9 @@ export class ManagedOnlineEndpoint extends Construct {
       egress.restrictToRegistry();
       egress.allowIdentityHosts(...identityHosts);
       egress.allowControlPlane(this.controlPlaneNamespace);
-      if (p.egressGateway) egress.allowGatewayNamespace(p.egressGateway.namespace);
     }
     // a Sidecar of the namespace (egress control, or a CallerSidecar) must import the gateway's routes
-    if (p.egressGateway) recordEgressGatewayNamespace(this, namespace, p.egressGateway.namespace);
+    recordManagedEndpointCaller(this, namespace, p.egressGateway?.namespace);
     // the bearer token travels in plain HTTP inside the pod: refuse TCP 80 leaving the cluster
     if (mode === EgressTlsMode.ORIGINATION && p.acknowledgePlainHttpInPod === true) PlainHttpFence.of(this, namespace);
     if (this.namespaces.has(namespace)) return;

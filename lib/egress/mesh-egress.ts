@@ -115,35 +115,38 @@ export interface MeshHostIndex {
 
 const HOST_INDEX = new WeakMap<IConstruct, MeshHostIndex>();
 
-/** Egress gateways' namespaces that callers in a namespace send through, recorded per app (also without egress control). */
-const GATEWAY_NAMESPACES = new WeakMap<IConstruct, Map<string, Set<string>>>();
+/** Per app: the namespaces with callers of a managed online endpoint, and the egress gateways' namespaces each sends through. */
+const MANAGED_CALLERS = new WeakMap<IConstruct, Map<string, Set<string>>>();
 
 /**
- * Records that the proxies of `namespace` send traffic through an egress
- * gateway in `gatewayNamespace`: the namespace's Sidecar, if it has one,
- * imports the gateway's namespace (its routes are config of that namespace).
+ * Records that workloads of `namespace` call a managed online endpoint,
+ * through an egress gateway in `gatewayNamespace` when it has one: the
+ * namespace's Sidecar, if it has one, imports the gateway's namespace (the
+ * gateway's routes are config of that namespace). Recorded with or without
+ * egress control.
  */
-export function recordEgressGatewayNamespace(scope: IConstruct, namespace: string, gatewayNamespace: string): void {
+export function recordManagedEndpointCaller(scope: IConstruct, namespace: string, gatewayNamespace?: string): void {
   const root = scope.node.root;
-  const byNs = GATEWAY_NAMESPACES.get(root) ?? new Map<string, Set<string>>();
-  GATEWAY_NAMESPACES.set(root, byNs);
-  byNs.set(namespace, (byNs.get(namespace) ?? new Set()).add(gatewayNamespace));
+  const byNs = MANAGED_CALLERS.get(root) ?? new Map<string, Set<string>>();
+  MANAGED_CALLERS.set(root, byNs);
+  const gateways = byNs.get(namespace) ?? new Set<string>();
+  if (gatewayNamespace !== undefined) gateways.add(gatewayNamespace);
+  byNs.set(namespace, gateways);
+}
+
+/** Whether workloads of `namespace` call a managed online endpoint of the app of `scope`. */
+export function callsManagedEndpoint(scope: IConstruct, namespace: string): boolean {
+  return MANAGED_CALLERS.get(scope.node.root)?.has(namespace) ?? false;
 }
 
 /**
  * The Sidecar of one namespace, shared by everything in the app that
  * narrows what the namespace's proxies receive or reach (Istio allows one
- * namespace-wide Sidecar per namespace):
- * - egress control (managed online endpoints): `REGISTRY_ONLY`, the control
- *   plane, an egress gateway's namespace, and a ServiceEntry for the
- *   identity host (Entra login);
- * - config scoping ({@link CallerSidecar}): egress hosts limited to the
- *   namespace itself, the control plane, the in-mesh endpoints its
- *   workloads were granted and the hosts the user adds.
- * Its egress hosts are the namespace itself, the control plane, the
- * in-mesh endpoints the namespace's workloads were granted, and every host
- * something in the app declared for it. One per namespace per app; rendered
- * at synth so later declarations count.
+ * namespace-wide Sidecar per namespace): egress control (managed online
+ * endpoints: `REGISTRY_ONLY` and a ServiceEntry for the identity host, Entra
+ * login) and config scoping ({@link CallerSidecar}). Its egress hosts are
+ * listed by {@link NamespaceEgress.egressHosts}. One per namespace per app;
+ * rendered at synth so later declarations count.
  */
 export class NamespaceEgress extends Construct {
   /** The egress of `namespace` in the app of `scope` (created on first use). */
@@ -158,7 +161,6 @@ export class NamespaceEgress extends Construct {
   public readonly sidecar: Sidecar;
   private readonly identityHosts = new Set<string>();
   private readonly controlPlanes = new Set<string>();
-  private readonly gatewayNamespaces = new Set<string>();
   private readonly extraHosts = new Set<string>();
   private registryOnly = false;
   private identityEntry?: ServiceEntry;
@@ -194,16 +196,18 @@ export class NamespaceEgress extends Construct {
    * workloads were granted, and the hosts added with {@link addHosts}.
    */
   public egressHosts(): string[] {
-    const gateways = new Set([...this.gatewayNamespaces, ...(GATEWAY_NAMESPACES.get(this.node.root)?.get(this.namespace) ?? [])]);
-    const namespaceWide = new Set([...this.controlPlanes, ...gateways].filter((ns) => ns !== this.namespace));
-    const granted = grantedMeshHosts(this.node.root, this.namespace);
-    const extra = [...this.extraHosts].filter((h) => !granted.includes(h) && !h.startsWith('./') && !namespaceWide.has(h.split('/')[0]));
+    const gateways = MANAGED_CALLERS.get(this.node.root)?.get(this.namespace) ?? [];
+    // whole namespaces: the control plane (istiod), then the egress gateways callers send through
+    const wide = [
+      ...sortStrings(this.controlPlanes),
+      ...sortStrings(gateways).filter((ns) => ns !== this.namespace && !this.controlPlanes.has(ns)),
+    ];
+    const covered = (h: string) => h.startsWith('./') || wide.includes(h.split('/')[0]);
     return [
       './*',
-      ...sortStrings(this.controlPlanes).map((ns) => `${ns}/*`),
-      ...sortStrings(gateways).filter((ns) => ns !== this.namespace && !this.controlPlanes.has(ns)).map((ns) => `${ns}/*`),
-      // in-mesh endpoints the namespace's workloads were granted (their own sidecars must reach them)
-      ...sortStrings(new Set([...granted, ...extra])),
+      ...wide.map((ns) => `${ns}/*`),
+      // in-mesh endpoints whose routes name the namespace (its proxies must reach them), and the hosts added
+      ...sortStrings(new Set([...grantedMeshHosts(this.node.root, this.namespace), ...[...this.extraHosts].filter((h) => !covered(h))])),
       // the Entra login host and the scoring hosts are ServiceEntries of this namespace (exportTo "."):
       // "./*" imports them, and listing them again is a duplicate Istio warns about
     ];
@@ -214,9 +218,9 @@ export class NamespaceEgress extends Construct {
     this.registryOnly = true;
   }
 
-  /** Whether the Sidecar is `REGISTRY_ONLY`. */
-  public get isRegistryOnly(): boolean {
-    return this.registryOnly;
+  /** Whether a managed online endpoint put the namespace under egress control (it declared the identity host). */
+  public get egressControlled(): boolean {
+    return this.identityEntry !== undefined;
   }
 
   /** More egress hosts, `<namespace>/<dnsName>` (Istio's Sidecar egress host form; `<namespace>/*` for a whole namespace). */
@@ -242,10 +246,6 @@ export class NamespaceEgress extends Construct {
     this.controlPlanes.add(namespace);
   }
 
-  /** An egress gateway's namespace, reached instead of the external host. */
-  public allowGatewayNamespace(namespace: string): void {
-    this.gatewayNamespaces.add(namespace);
-  }
 }
 
 /**

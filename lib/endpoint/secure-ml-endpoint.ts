@@ -44,6 +44,7 @@ import {
   deploymentLabels,
   deploymentProblems,
   destinationRuleSpec,
+  otherNamespaces,
   routeExportTo,
   routeProblems,
   virtualServiceSpec,
@@ -666,12 +667,12 @@ export class SecureMlEndpoint extends Construct {
    * is one of them.
    */
   public routeNamespaces(): string[] {
-    return routeExportTo(this.namespace, [
+    return otherNamespaces(this.namespace, [
       ...(this.edge?.sources ?? []).map((s) => s.namespace),
       ...(this.edge?.gateway ? [this.edge.gateway.split('/')[0]] : []),
       ...this.callerList.map((c) => c.meshNamespace).filter((ns): ns is string => ns !== undefined),
       ...(this.props.exportTo ?? []).filter((ns) => ns !== '*'),
-    ], false).slice(1);
+    ]);
   }
 
   /**

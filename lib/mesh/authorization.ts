@@ -61,7 +61,8 @@ function grantRules(endpoint: AccessEndpoint): AuthorizationPolicySpecRules[] {
  */
 export function mergeRules(rules: readonly AuthorizationPolicySpecRules[]): AuthorizationPolicySpecRules[] {
   const out: AuthorizationPolicySpecRules[] = [];
-  const groups = new Map<string, AuthorizationPolicySpecRules>();
+  // a group's key -> its rule's place in `out`
+  const groups = new Map<string, number>();
   for (const rule of rules) {
     const source = rule.from?.length === 1 ? rule.from[0].source : undefined;
     let key: string | undefined;
@@ -82,15 +83,13 @@ export function mergeRules(rules: readonly AuthorizationPolicySpecRules[]): Auth
       out.push(rule);
       continue;
     }
-    const first = groups.get(key);
-    if (!first) {
-      groups.set(key, rule);
+    const at = groups.get(key);
+    if (at === undefined) {
+      groups.set(key, out.length);
       out.push(rule);
       continue;
     }
-    const merged = merge(first);
-    groups.set(key, merged);
-    out[out.indexOf(first)] = merged;
+    out[at] = merge(out[at]);
   }
   return out;
 }

@@ -113,7 +113,7 @@ export class CallerSidecar extends Construct {
     // under egress control (REGISTRY_ONLY) an added host outside the cluster, or a whole namespace, imports
     // whatever ServiceEntries are exported there: egress control names its external hosts itself
     problems.addWarningCheck(() => {
-      if (!this.egress.isRegistryOnly || props.registryOnly === true) return [];
+      if (!this.egress.egressControlled) return [];
       const wide = (props.hosts ?? []).filter((h) => typeof h === 'string' && (h.endsWith('/*') || !h.endsWith('.svc.cluster.local')));
       return wide.length ? [warning('hosts', `${JSON.stringify(wide)} widen the egress control of "${props.namespace}" (REGISTRY_ONLY, set by a managed endpoint): `
         + 'they import every ServiceEntry exported to the namespace from there; list in-cluster Services (<ns>/<service>.<ns>.svc.cluster.local) only')] : [];

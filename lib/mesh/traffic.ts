@@ -213,6 +213,11 @@ function sortedDeployments(deployments: readonly ModelDeployment[] | undefined):
   return [...(deployments ?? [])].sort((a, b) => compareStrings(a.name, b.name));
 }
 
+/** `namespaces` without `own` (and `.`), sorted and unique. */
+export function otherNamespaces(own: string, namespaces: Iterable<string>): string[] {
+  return sortStrings(new Set([...namespaces].filter((ns) => ns !== own && ns !== '.')));
+}
+
 /**
  * The `exportTo` of an endpoint's routes: its own namespace (`.`) and every
  * other namespace whose proxies send it traffic, sorted; `["*"]` when
@@ -220,7 +225,5 @@ function sortedDeployments(deployments: readonly ModelDeployment[] | undefined):
  * without an edge, may be in any namespace of the mesh).
  */
 export function routeExportTo(ownNamespace: string, namespaces: Iterable<string>, anywhere: boolean): string[] {
-  if (anywhere) return ['*'];
-  const others = sortStrings(new Set([...namespaces].filter((ns) => ns !== ownNamespace && ns !== '.')));
-  return ['.', ...others];
+  return anywhere ? ['*'] : ['.', ...otherNamespaces(ownNamespace, namespaces)];
 }

@@ -2,12 +2,13 @@
 import { Chart, Testing } from 'cdk8s';
 import { EXAMPLES } from '../../examples';
 import { TEST_APPS } from '../apps';
-import { AzurePlan, AzurePlanDocument, AzureScope, Caller, Edge, EndpointBackend, EntraTenant, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
+import { AzurePlan, AzurePlanDocument, AzureScope, Caller, Edge, EndpointBackend, EntraTenant, IEdge, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
 import { Manifest, synthApp } from '../util';
 import { INVARIANTS, checkLeastPrivilege, narrowRoleAssignments } from './index';
 
 const TID = '72f988bf-86f1-41af-91ab-2d7cd011db47';
-const good = () => synthApp((app) => {
+/** A valid endpoint behind an edge (ingress-nginx unless another is given). */
+const good = (edge: () => IEdge = () => Edge.ingressNginx({ host: 'm.contoso.com', tls: TlsCertificate.fromSecret('m-tls') })) => synthApp((app) => {
   const chart = new Chart(app, 'c', { namespace: 'ml' });
   new MeshNamespace(chart, 'Ns', { name: 'ml' });
   new SecureMlEndpoint(chart, 'E', {
@@ -15,7 +16,7 @@ const good = () => synthApp((app) => {
     tenant: new EntraTenant({ tenantId: TID }),
     audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
     callers: [Caller.appRole('A')],
-    edge: Edge.ingressNginx({ host: 'm.contoso.com', tls: TlsCertificate.fromSecret('m-tls') }),
+    edge: edge(),
   });
 }).manifests;
 
@@ -123,17 +124,7 @@ describe('invariant checks', () => {
   });
 
   test('invariant 13 flags an Istio gateway\'s route hidden from the gateway, or exported everywhere', () => {
-    const withGateway = () => synthApp((app) => {
-      const chart = new Chart(app, 'c', { namespace: 'ml' });
-      new MeshNamespace(chart, 'Ns', { name: 'ml' });
-      new SecureMlEndpoint(chart, 'E', {
-        backend: EndpointBackend.service({ name: 'm', port: 80, selector: { app: 'm' } }),
-        tenant: new EntraTenant({ tenantId: TID }),
-        audiences: ['0b7e6f4c-3d2a-4e19-8c57-a1f0e2d3c4b5'],
-        callers: [Caller.appRole('A')],
-        edge: Edge.istioGateway({ host: 'm.contoso.com', tls: TlsCertificate.fromSecret('m-tls') }),
-      });
-    }).manifests;
+    const withGateway = () => good(() => Edge.istioGateway({ host: 'm.contoso.com', tls: TlsCertificate.fromSecret('m-tls') }));
     expect(INVARIANTS['13 scoped proxy config'](withGateway())).toEqual([]);
     for (const exportTo of [['.'], ['*']]) {
       const ms = withGateway();

@@ -14,6 +14,7 @@ import {
   EntraTenant,
   ManagedIdentity,
   ManagedOnlineEndpoint,
+  ManagedOnlineEndpointProps,
   MeshIdentityBinding,
   MeshNamespace,
   SecureMlEndpoint,
@@ -40,6 +41,17 @@ function binding(chart: Chart, ns: string, sa: string, n = 1): MeshIdentityBindi
     oidcIssuerUrl: OIDC,
     namespace: ns,
     serviceAccountName: sa,
+  });
+}
+
+/** The managed online endpoint `churn` (westeurope, workspace ml/ml-ws) with the props given. */
+function managedEndpoint(chart: Chart, props: Partial<ManagedOnlineEndpointProps> = {}): ManagedOnlineEndpoint {
+  return new ManagedOnlineEndpoint(chart, 'M', {
+    endpointName: 'churn',
+    region: 'westeurope',
+    workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
+    tenant: new EntraTenant({ tenantId: TID }),
+    ...props,
   });
 }
 
@@ -133,13 +145,7 @@ describe('exportTo of an endpoint\'s VirtualService and DestinationRule', () => 
   test('a managed endpoint behind an egress gateway: its gateway routes go to the callers\' namespaces and the gateway\'s only', () => {
     const ms = synthApp((app) => {
       const chart = new Chart(app, 'c');
-      const endpoint = new ManagedOnlineEndpoint(chart, 'M', {
-        endpointName: 'churn',
-        region: 'westeurope',
-        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
-        tenant: new EntraTenant({ tenantId: TID }),
-        egressGateway: { namespace: 'istio-egress', service: 'istio-egressgateway', selector: { istio: 'egressgateway' } },
-      });
+      const endpoint = managedEndpoint(chart, { egressGateway: { namespace: 'istio-egress', service: 'istio-egressgateway', selector: { istio: 'egressgateway' } } });
       endpoint.grantInvoke(binding(chart, 'jobs-b', 'job', 1));
       endpoint.grantInvoke(binding(chart, 'jobs-a', 'job', 2));
     }).manifests;
@@ -196,12 +202,7 @@ describe('CallerSidecar', () => {
   test('merged with a managed endpoint\'s egress control: one Sidecar for the namespace, REGISTRY_ONLY, both sets of hosts', () => {
     const ms = twoEndpoints((chart) => {
       new CallerSidecar(chart, 'S', { namespace: 'reports' });
-      const managed = new ManagedOnlineEndpoint(chart, 'M', {
-        endpointName: 'churn',
-        region: 'westeurope',
-        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
-        tenant: new EntraTenant({ tenantId: TID }),
-      });
+      const managed = managedEndpoint(chart);
       managed.grantInvoke(chart.node.findChild('reports-reporter') as MeshIdentityBinding);
     });
     const sidecars = ofKind(ms, 'Sidecar').filter((m) => m.metadata.namespace === 'reports');
@@ -272,14 +273,7 @@ describe('CallerSidecar', () => {
   test('registryOnly refuses what it does not import; an egress gateway\'s namespace is imported also without egress control', () => {
     const ms = synthApp((app) => {
       const chart = new Chart(app, 'c');
-      const managed = new ManagedOnlineEndpoint(chart, 'M', {
-        endpointName: 'churn',
-        region: 'westeurope',
-        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
-        tenant: new EntraTenant({ tenantId: TID }),
-        egressControl: false,
-        egressGateway: { namespace: 'istio-egress', service: 'istio-egressgateway', selector: { istio: 'egressgateway' } },
-      });
+      const managed = managedEndpoint(chart, { egressControl: false, egressGateway: { namespace: 'istio-egress', service: 'istio-egressgateway', selector: { istio: 'egressgateway' } } });
       managed.grantInvoke(binding(chart, 'apps', 'job'));
       new CallerSidecar(chart, 'S', { namespace: 'apps', registryOnly: true });
     }).manifests;
@@ -293,13 +287,7 @@ describe('CallerSidecar', () => {
     const ms = synthApp((app) => {
       const chart = new Chart(app, 'c');
       new MeshNamespace(chart, 'Apps', { name: 'apps' });
-      const managed = new ManagedOnlineEndpoint(chart, 'M', {
-        endpointName: 'churn',
-        region: 'westeurope',
-        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
-        tenant: new EntraTenant({ tenantId: TID }),
-        egressControl: false,
-      });
+      const managed = managedEndpoint(chart, { egressControl: false });
       managed.grantInvoke(binding(chart, 'apps', 'job'));
       new CallerSidecar(chart, 'S', { namespace: 'apps' });
     }).manifests;
@@ -311,12 +299,7 @@ describe('CallerSidecar', () => {
     expect(() => synthApp((app) => {
       app.node.setContext('cdk8s-azureml-mesh/strict', true);
       const chart = new Chart(app, 'c');
-      const managed = new ManagedOnlineEndpoint(chart, 'M', {
-        endpointName: 'churn',
-        region: 'westeurope',
-        workspace: AzureScope.mlWorkspace({ subscriptionId: SUB, resourceGroup: 'ml', workspace: 'ml-ws' }),
-        tenant: new EntraTenant({ tenantId: TID }),
-      });
+      const managed = managedEndpoint(chart);
       managed.grantInvoke(binding(chart, 'apps', 'job'));
       new CallerSidecar(chart, 'S', { namespace: 'apps', hosts: ['partner/api.partner.example.com', 'payments/ledger.payments.svc.cluster.local'] });
     })).toThrow(/hosts \["partner\/api\.partner\.example\.com"\] widen the egress control of "apps"/);
