@@ -92,14 +92,19 @@ export function meshHostIndex(root: IConstruct): MeshHostIndex {
   if (cached?.revision === revision) return cached;
   const endpoints = SecureMlEndpoint.inApp(root);
   const byNamespace = new Map<string, string[]>();
+  const add = (ns: string, hosts: string[]) => byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...hosts]);
   const serving = new Set(endpoints.map((e) => e.namespace));
+  const everywhere: SecureMlEndpoint[] = [];
   for (const e of endpoints) {
     const hosts = e.routeHosts.map((h) => `${e.namespace}/${h}`);
     // the namespaces the declaration names, also when the routes go everywhere (token callers from any peer):
     // an endpoint exported to "*" was granted to no other namespace in particular
-    for (const ns of e.routeNamespaces()) byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), ...hosts]);
+    for (const ns of e.routeNamespaces()) add(ns, hosts);
+    if (e.routeExportTo().includes('*')) everywhere.push(e);
+    // azureml-fe's own proxies call its model pods, in their namespaces
+    add(e.namespace, e.servedNamespaces().filter((ns) => ns !== e.namespace).map((ns) => `${ns}/*`));
   }
-  const index = { revision, byNamespace, serving };
+  const index = { revision, byNamespace, serving, everywhere };
   HOST_INDEX.set(root.node.root, index);
   return index;
 }
@@ -111,6 +116,8 @@ export interface MeshHostIndex {
   readonly byNamespace: ReadonlyMap<string, readonly string[]>;
   /** The namespaces of the app's endpoints. */
   readonly serving: ReadonlySet<string>;
+  /** The endpoints whose routes go to every namespace (token callers from any peer, no edge). */
+  readonly everywhere: readonly SecureMlEndpoint[];
 }
 
 const HOST_INDEX = new WeakMap<IConstruct, MeshHostIndex>();
@@ -206,7 +213,8 @@ export class NamespaceEgress extends Construct {
     return [
       './*',
       ...wide.map((ns) => `${ns}/*`),
-      // in-mesh endpoints whose routes name the namespace (its proxies must reach them), and the hosts added
+      // in-mesh endpoints whose routes name the namespace (its proxies must reach them; for azureml-fe, its model
+      // pods' namespaces), and the hosts added
       ...sortStrings(new Set([...grantedMeshHosts(this.node.root, this.namespace), ...[...this.extraHosts].filter((h) => !covered(h))])),
       // the Entra login host and the scoring hosts are ServiceEntries of this namespace (exportTo "."):
       // "./*" imports them, and listing them again is a duplicate Istio warns about

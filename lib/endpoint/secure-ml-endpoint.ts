@@ -353,10 +353,13 @@ export class SecureMlEndpoint extends Construct {
   private readonly callers = new Map<string, { caller: Caller; field: string }>();
   private readonly problems: ProblemCollector;
   private readonly props: SecureMlEndpointProps;
+  /** `exportTo` as declared, copied: the app's host index is rebuilt on new endpoints and callers, not on a changed array. */
+  private readonly declaredExportTo?: readonly string[];
 
   constructor(scope: Construct, id: string, props: SecureMlEndpointProps) {
     super(scope, id);
     this.props = props;
+    this.declaredExportTo = props.exportTo === undefined ? undefined : [...props.exportTo];
     this.tenant = props.tenant;
     this.problems = new ProblemCollector(this);
     // a wrong type is reported by localProblems; render nothing from it
@@ -653,7 +656,7 @@ export class SecureMlEndpoint extends Construct {
    * token-only callers have no edge and `exportTo` is not set.
    */
   public routeExportTo(): string[] {
-    const declared = this.props.exportTo;
+    const declared = this.declaredExportTo;
     // every namespace when some caller may come from any peer: a token-only grant without principals (no edge to come through)
     const fromAnyPeer = this.access.grants.some((g) => g.requirements.some((r) => r.issuers.length > 0 && !r.principals?.length));
     return routeExportTo(this.namespace, this.routeNamespaces(), declared?.includes('*') === true || (declared === undefined && fromAnyPeer));
@@ -671,7 +674,7 @@ export class SecureMlEndpoint extends Construct {
       ...(this.edge?.sources ?? []).map((s) => s.namespace),
       ...(this.edge?.gateway ? [this.edge.gateway.split('/')[0]] : []),
       ...this.callerList.map((c) => c.meshNamespace).filter((ns): ns is string => ns !== undefined),
-      ...(this.props.exportTo ?? []).filter((ns) => ns !== '*'),
+      ...(this.declaredExportTo ?? []).filter((ns) => ns !== '*'),
     ]);
   }
 
@@ -760,8 +763,11 @@ export class SecureMlEndpoint extends Construct {
     return out;
   }
 
-  /** Namespaces of the pods this endpoint protects: the backend's, and the model pods behind azureml-fe. */
-  private servedNamespaces(): string[] {
+  /**
+   * Namespaces of the pods this endpoint protects: the backend's, and those
+   * of the model pods behind azureml-fe (which the router's own proxies call).
+   */
+  public servedNamespaces(): string[] {
     return sortStrings(new Set([this.namespace, ...(this.backend.azureMlRouter?.modelPods ?? []).map((m) => m.namespace)]));
   }
 

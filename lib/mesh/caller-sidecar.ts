@@ -1,6 +1,6 @@
 import { Construct } from 'constructs';
-import { ProblemCollector, problem, warning } from '../errors';
-import { ControlPlaneProfile, NamespaceEgress, controlPlaneProfileFromContext, meshHostIndex } from '../egress/mesh-egress';
+import { Problem, ProblemCollector, problem, warning } from '../errors';
+import { ControlPlaneProfile, NamespaceEgress, callsManagedEndpoint, controlPlaneProfileFromContext, meshHostIndex } from '../egress/mesh-egress';
 import type { Sidecar } from '../imports/networking.istio.io';
 import { isDnsLabel } from '../util/names';
 import { ISTIO_CONTROL_PLANE_NAMESPACE } from './profile';
@@ -120,12 +120,21 @@ export class CallerSidecar extends Construct {
     });
     problems.addWarningCheck(() => {
       const index = meshHostIndex(this);
-      const granted = (index.byNamespace.get(props.namespace) ?? []).length > 0;
-      // an endpoint's own namespace: its model pods call nothing the declaration knows, and that is the point
-      const serves = index.serving.has(props.namespace);
-      return granted || serves || (props.hosts ?? []).length > 0 ? [] : [warning('namespace',
-        `"${props.namespace}" has no workload caller of any endpoint of the app, no endpoint and no hosts: its proxies receive only their own namespace and the control plane; `
-        + 'grant a workload of the namespace (endpoint.grantInvoke(binding)) or list its hosts')];
+      const out: Problem[] = [];
+      // granted an in-mesh endpoint, or a managed one (its ServiceEntry is of the namespace), or serving one
+      const granted = (index.byNamespace.get(props.namespace) ?? []).length > 0 || callsManagedEndpoint(this, props.namespace);
+      if (!granted && !index.serving.has(props.namespace) && (props.hosts ?? []).length === 0) {
+        out.push(warning('namespace', `"${props.namespace}" calls no endpoint of the app, serves none and lists no hosts: its proxies receive only their own namespace and the control plane; `
+          + 'grant a workload of the namespace (endpoint.grantInvoke(binding)) or list its hosts'));
+      }
+      // endpoints open to token callers from any namespace: this Sidecar does not import them unless told
+      const imported = new Set(this.egress.egressHosts());
+      const open = index.everywhere.filter((e) => e.namespace !== props.namespace && !imported.has(`${e.namespace}/${e.host}`) && !imported.has(`${e.namespace}/*`));
+      if (open.length) {
+        out.push(warning('namespace', `the routes of ${open.map((e) => e.node.path).join(', ')} go to every namespace (token callers from any peer, no edge), but the Sidecar of "${props.namespace}" does not import them: `
+          + `a call from "${props.namespace}" to them leaves its proxy as plain TCP; name "${props.namespace}" in their exportTo, or narrow their exportTo to the namespaces that call them`));
+      }
+      return out;
     });
   }
 

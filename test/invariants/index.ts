@@ -326,7 +326,39 @@ export function scopedProxyConfig(ms: Manifest[]): string[] {
   for (const se of ms.filter((m) => m.kind === 'ServiceEntry')) {
     if ((se.spec?.exportTo ?? ['*']).includes('*')) out.push(`${id(se)} is exported to every namespace`);
   }
-  out.push(...scopedRoutes(ms));
+  out.push(...scopedRoutes(ms), ...sidecarsImportWhatTheyCall(ms));
+  return out;
+}
+
+/**
+ * 13 (Sidecars), for invariant 9's sake: a namespace-wide Sidecar of
+ * namespace N imports (a) every in-cluster host whose VirtualService or
+ * DestinationRule is exported to N by name (N's proxies are expected to
+ * route there), and (b) something of every other namespace whose ALLOW
+ * policies admit a principal of N. What a Sidecar does not import leaves
+ * N's proxies as plain TCP, token and all.
+ */
+export function sidecarsImportWhatTheyCall(ms: Manifest[]): string[] {
+  const out: string[] = [];
+  for (const sc of ms.filter((m) => m.kind === 'Sidecar' && !m.spec?.workloadSelector)) {
+    const n = sc.metadata.namespace ?? 'default';
+    const hosts: string[] = (sc.spec.egress ?? []).flatMap((e: any) => e.hosts ?? []);
+    const imports = (ns: string, host: string) => hosts.includes(`${ns}/*`) || hosts.includes(`${ns}/${host}`) || (ns === n && hosts.includes('./*'));
+    for (const r of ms.filter((m) => (m.kind === 'VirtualService' || m.kind === 'DestinationRule') && (m.metadata.namespace ?? 'default') !== n)) {
+      if (!(r.spec?.exportTo ?? []).includes(n)) continue;
+      if (r.kind === 'VirtualService' && (r.spec.gateways ?? []).some((g: string) => g !== 'mesh')) continue;
+      const routed: string[] = r.kind === 'DestinationRule' ? [r.spec.host] : (r.spec.hosts ?? []);
+      for (const h of routed.filter((x) => x.endsWith('.svc.cluster.local'))) {
+        if (!imports(r.metadata.namespace ?? 'default', h)) out.push(`${id(sc)} does not import ${r.metadata.namespace}/${h}, whose ${r.kind} is exported to ${n}`);
+      }
+    }
+    for (const ap of ms.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'ALLOW' && (m.metadata.namespace ?? 'default') !== n)) {
+      const admits = (ap.spec.rules ?? []).some((r: any) => (r.from ?? []).some((f: any) => (f.source?.principals ?? []).some((p: string) => p.includes(`/ns/${n}/sa/`))));
+      if (admits && !hosts.some((h) => h.startsWith(`${ap.metadata.namespace}/`))) {
+        out.push(`${id(sc)} imports nothing of ${ap.metadata.namespace}, whose ${id(ap)} admits workloads of ${n}`);
+      }
+    }
+  }
   return out;
 }
 

@@ -1,8 +1,8 @@
 /** The invariant checks themselves: each flags a manifest that breaks it. */
-import { Chart, Testing } from 'cdk8s';
+import { App, Chart, Testing } from 'cdk8s';
 import { EXAMPLES } from '../../examples';
 import { TEST_APPS } from '../apps';
-import { AzurePlan, AzurePlanDocument, AzureScope, Caller, Edge, EndpointBackend, EntraTenant, IEdge, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
+import { AzurePlan, AzurePlanDocument, AzureScope, Caller, CallerSidecar, Edge, EndpointBackend, EntraTenant, IEdge, ManagedIdentity, ManagedOnlineEndpoint, MeshIdentityBinding, MeshNamespace, PlanRoleAssignment, PrincipalType, SecureMlEndpoint, TlsCertificate } from '../../lib';
 import { Manifest, synthApp } from '../util';
 import { INVARIANTS, checkLeastPrivilege, narrowRoleAssignments } from './index';
 
@@ -157,6 +157,26 @@ describe('invariant checks', () => {
       ms.find((m) => m.kind === kind && m.metadata.namespace === 'istio-egress')!.spec.exportTo = ['*'];
       expect(INVARIANTS['13 scoped proxy config'](ms)).toEqual(expect.arrayContaining([expect.stringMatching(/egress gateway.*exported to every namespace/)]));
     }
+  });
+
+  test('invariant 13 flags a Sidecar that does not import what its namespace is routed to or admitted by', () => {
+    const app = (name: string, scope: (app: App) => void) => synthApp((a) => {
+      TEST_APPS.find((t) => t.name.startsWith(name))!.build(a);
+      scope(a);
+    }).manifests;
+    const scoped = () => app('scoped proxy config', () => {});
+    const router = () => app('azureml-fe with model pods', (a) => new CallerSidecar(new Chart(a, 'scope'), 'S', { namespace: 'azureml' }));
+    for (const ms of [scoped(), router()]) expect(INVARIANTS['13 scoped proxy config'](ms)).toEqual([]);
+    // (a) the ranker's routes are exported to apps, whose Sidecar no longer imports it
+    const a = scoped();
+    const apps = a.find((m) => m.kind === 'Sidecar' && m.metadata.namespace === 'apps')!;
+    apps.spec.egress[0].hosts = apps.spec.egress[0].hosts.filter((h: string) => !h.startsWith('models/ranker'));
+    expect(INVARIANTS['13 scoped proxy config'](a)).toEqual(expect.arrayContaining([expect.stringMatching(/does not import models\/ranker\.models\.svc\.cluster\.local, whose DestinationRule is exported to apps/)]));
+    // (b) the model pods admit azureml-fe, whose namespace's Sidecar no longer imports their namespace
+    const b = router();
+    const azureml = b.find((m) => m.kind === 'Sidecar' && m.metadata.namespace === 'azureml')!;
+    azureml.spec.egress[0].hosts = azureml.spec.egress[0].hosts.filter((h: string) => h !== 'ml-endpoints/*');
+    expect(INVARIANTS['13 scoped proxy config'](b)).toEqual([expect.stringMatching(/imports nothing of ml-endpoints, whose AuthorizationPolicy \S+ admits workloads of azureml/)]);
   });
 
   test.each(BREAKS)('invariant %s flags a manifest that breaks it', (name, breakIt) => {

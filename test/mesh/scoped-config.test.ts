@@ -270,6 +270,47 @@ describe('CallerSidecar', () => {
     expect(hosts).toEqual(['./*', 'aks-istio-system/*', 'portal/portal-model.portal.svc.cluster.local', `portal/${signInService.metadata.name}.portal.svc.cluster.local`]);
   });
 
+  test('azureml-fe\'s namespace imports its model pods\' namespaces: the router\'s own proxies call them', () => {
+    const router = TEST_APPS.find((t) => t.name.startsWith('azureml-fe with model pods'))!;
+    const ms = synthApp((app) => {
+      router.build(app);
+      new CallerSidecar(new Chart(app, 'scope'), 'S', { namespace: 'azureml' });
+    }).manifests;
+    expect(ofKind(ms, 'Sidecar').find((m) => m.metadata.namespace === 'azureml')!.spec.egress[0].hosts)
+      .toEqual(['./*', 'istio-system/*', 'ml-endpoints/*']);
+  });
+
+  test('a namespace that calls only a managed endpoint is not warned about; an endpoint open to every namespace and not imported is', () => {
+    const strict = (build: (chart: Chart) => void) => () => synthApp((app) => {
+      app.node.setContext('cdk8s-azureml-mesh/strict', true);
+      build(new Chart(app, 'c'));
+    });
+    expect(strict((chart) => {
+      managedEndpoint(chart).grantInvoke(binding(chart, 'apps', 'job'));
+      new CallerSidecar(chart, 'S', { namespace: 'apps' });
+    })).not.toThrow();
+    const open = (exportTo?: string[]) => strict((chart) => {
+      new MeshNamespace(chart, 'Ns', { name: 'ml' });
+      new SecureMlEndpoint(chart, 'E', {
+        backend: EndpointBackend.service({ name: 'm', namespace: 'ml', port: 80, selector: { app: 'm' } }),
+        tenant: new EntraTenant({ tenantId: TID }),
+        audiences: [AUD],
+        callers: [Caller.appRole('S')],
+        exportTo,
+      });
+      new CallerSidecar(chart, 'S', { namespace: 'portal', hosts: ['payments/ledger.payments.svc.cluster.local'] });
+    });
+    expect(open()).toThrow(/the routes of c\/E go to every namespace .* but the Sidecar of "portal" does not import them: a call from "portal" to them leaves its proxy as plain TCP/);
+    // named in the endpoint's exportTo: imported, no warning
+    expect(open(['portal'])).not.toThrow();
+  });
+
+  test('exportTo is read as declared: changing the array later changes nothing', () => {
+    const exportTo = ['portal'];
+    const ms = synth({ callers: [Caller.appRole('S')], exportTo }, () => exportTo.push('reports'));
+    expect(meshExportTo(ms)).toEqual([['.', 'portal'], ['.', 'portal']]);
+  });
+
   test('registryOnly refuses what it does not import; an egress gateway\'s namespace is imported also without egress control', () => {
     const ms = synthApp((app) => {
       const chart = new Chart(app, 'c');
@@ -319,7 +360,7 @@ describe('CallerSidecar', () => {
     expect(() => synthApp((app) => {
       app.node.setContext('cdk8s-azureml-mesh/strict', true);
       new CallerSidecar(new Chart(app, 'c'), 'S', { namespace: 'idle' });
-    })).toThrow(/"idle" has no workload caller of any endpoint of the app, no endpoint and no hosts/);
+    })).toThrow(/"idle" calls no endpoint of the app, serves none and lists no hosts/);
   });
 });
 
